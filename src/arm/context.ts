@@ -1,0 +1,28 @@
+// What the HTTP layer is given by the composition root: the services it calls and the settings it
+// needs to render URLs. Routes reach nothing else.
+
+import type { Config } from "../config.js";
+import type { GalleryResources } from "../core/services/gallery-resources.js";
+import type { ResourceGroups } from "../core/services/resource-groups.js";
+import type { Directory } from "../identity/directory.js";
+import type { TokenService } from "../identity/tokens.js";
+import type { Clock } from "../ports/clock.js";
+import type { Ids } from "../ports/ids.js";
+import type { Operations } from "../core/services/operations.js";
+import type { Subscriptions } from "../core/services/subscriptions.js";
+import type { Usages } from "../core/services/usages.js";
+
+export interface ServerContext {
+  config: Config;
+  /** Base URL clients use (no trailing slash); known once the server listens. */
+  publicUrl(): string;
+  directory: Directory;
+  tokens: TokenService;
+  galleryResources: GalleryResources;
+  resourceGroups: ResourceGroups;
+  subscriptions: Subscriptions;
+  operations: Operations;
+  usages: Usages;
+  clock: Clock;
+  ids: Ids;
+}

@@ -1,0 +1,60 @@
+// Every request under /subscriptions: authenticate, parse the ARM path (case-insensitively),
+// require the api-version, and hand over to the Microsoft.Resources or Microsoft.Compute routes.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { isSupportedApiVersion, isWellFormedApiVersion, supportedApiVersions, type ApiVersionFamily } from "../../core/api-versions.js";
+import { errors } from "../../core/errors.js";
+import { normalizeLocation, REGIONS } from "../../core/regions.js";
+import { parseArmPath, type ArmPath } from "../../core/resource-id.js";
+import type { Caller } from "../../core/services/subscriptions.js";
+import type { SubscriptionRecord } from "../../ports/metadata-store.js";
+import { authenticate } from "../auth.js";
+import type { ServerContext } from "../context.js";
+import { handleCompute } from "./compute.js";
+import { handleResourceManager } from "./resource-manager.js";
+
+export interface ArmRequest {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  method: string;
+  path: ArmPath;
+  caller: Caller;
+  apiVersion: string;
+  /** The subscription in the path, checked against the caller; undefined for `/subscriptions`. */
+  subscription?: SubscriptionRecord;
+}
+
+const METHODS = ["GET", "HEAD", "PUT", "PATCH", "DELETE", "POST"] as const;
+
+export function registerArmRoutes(app: FastifyInstance, context: ServerContext): void {
+  const handler = (request: FastifyRequest, reply: FastifyReply) => dispatch(context, request, reply);
+  app.route({ method: [...METHODS], url: "/subscriptions", handler });
+  app.route({ method: [...METHODS], url: "/subscriptions/*", handler });
+}
+
+async function dispatch(context: ServerContext, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const caller = await authenticate(context, request);
+  const path = parseArmPath(request.url.split("?")[0] ?? "");
+  const query = request.query as Record<string, string | undefined>;
+  const apiVersion = query["api-version"] ?? query["Api-Version"] ?? query["API-VERSION"];
+  if (!apiVersion) throw errors.missingApiVersion();
+  const subscription = path.subscriptionId === undefined ? undefined : await context.subscriptions.require(caller, path.subscriptionId);
+  const arm: ArmRequest = { request, reply, method: request.method.toUpperCase(), path, caller, apiVersion, subscription };
+  if (path.unparsed.length > 0) throw errors.routeNotFound(request.url.split("?")[0] ?? "");
+  if (path.namespace === undefined) return handleResourceManager(context, arm);
+  if (path.namespace.toLowerCase() !== "microsoft.compute") throw errors.invalidResourceNamespace(path.namespace);
+  return handleCompute(context, arm);
+}
+
+/** Refuses an api-version the type does not publish, in ARM's words. */
+export function requireApiVersion(arm: ArmRequest, family: ApiVersionFamily, typeName: string): void {
+  if (isSupportedApiVersion(family, arm.apiVersion)) return;
+  if (!isWellFormedApiVersion(arm.apiVersion)) throw errors.invalidApiVersion(arm.apiVersion);
+  const body = arm.request.body as { location?: unknown } | undefined;
+  const location = typeof body?.location === "string" ? normalizeLocation(body.location) : "global";
+  throw errors.noRegisteredProvider(location, arm.apiVersion, typeName, supportedApiVersions(family), REGIONS.map((r) => r.displayName).join(", "));
+}
+
+export function methodNotAllowed(arm: ArmRequest): never {
+  throw errors.methodNotAllowed(arm.method);
+}

@@ -1,0 +1,90 @@
+// Microsoft.Compute: the gallery resources, usages and operation status.
+
+import { isSupportedApiVersion } from "../../core/api-versions.js";
+import { errors } from "../../core/errors.js";
+import { findRegion } from "../../core/regions.js";
+import { galleryKind, kindForSegments } from "../../core/resource-kinds.js";
+import { renderResource, type ResourceRef } from "../../core/services/gallery-resources.js";
+import { renderOperation } from "../../core/services/operations.js";
+import type { SubscriptionRecord } from "../../ports/metadata-store.js";
+import type { ServerContext } from "../context.js";
+import { setOperationHeaders } from "../lro.js";
+import { listBody, skipTokenOf } from "../paging.js";
+import { methodNotAllowed, requireApiVersion, type ArmRequest } from "./arm.js";
+
+export async function handleCompute(context: ServerContext, arm: ArmRequest): Promise<unknown> {
+  const subscription = arm.subscription as SubscriptionRecord;
+  const types = arm.path.types.map((t) => t.toLowerCase());
+  if (arm.path.resourceGroup === undefined) {
+    if (types.length === 1 && types[0] === "galleries" && arm.path.names.length === 0) return listGalleriesOfSubscription(context, arm, subscription);
+    if (types[0] === "locations" && types.length === 2) return handleLocation(context, arm, subscription);
+    throw errors.invalidResourceType(arm.path.types.join("/"), "Microsoft.Compute", arm.apiVersion);
+  }
+  const kind = kindForSegments(types);
+  if (!kind) throw errors.invalidResourceType(arm.path.types.join("/"), "Microsoft.Compute", arm.apiVersion);
+  requireApiVersion(arm, kind.apiFamily, kind.segments.join("/"));
+  const ref: ResourceRef = { subscription, resourceGroup: arm.path.resourceGroup, kind, names: arm.path.names };
+  if (arm.path.names.length < kind.segments.length) return listChildren(context, arm, ref);
+  return handleResource(context, arm, ref);
+}
+
+async function listGalleriesOfSubscription(context: ServerContext, arm: ArmRequest, subscription: SubscriptionRecord) {
+  requireApiVersion(arm, "gallery", "galleries");
+  if (arm.method !== "GET") methodNotAllowed(arm);
+  const page = await context.galleryResources.listBySubscription(subscription, galleryKind, { afterKey: skipTokenOf(arm.request), limit: context.config.pageSize });
+  return listBody(context.publicUrl(), arm.request, page.items.map(renderResource), page.next);
+}
+
+async function listChildren(context: ServerContext, arm: ArmRequest, ref: ResourceRef) {
+  if (arm.method !== "GET") methodNotAllowed(arm);
+  const page = await context.galleryResources.list(ref, { afterKey: skipTokenOf(arm.request), limit: context.config.pageSize });
+  return listBody(context.publicUrl(), arm.request, page.items.map(renderResource), page.next);
+}
+
+async function handleResource(context: ServerContext, arm: ArmRequest, ref: ResourceRef) {
+  const resources = context.galleryResources;
+  const { reply } = arm;
+  switch (arm.method) {
+    case "GET":
+      return renderResource(await resources.get(ref));
+    case "PUT": {
+      const { record, created } = await resources.put(ref, arm.request.body);
+      const operation = await context.operations.completed(ref.subscription.id, record.location, record.id);
+      setOperationHeaders(reply, context.publicUrl(), operation, arm.apiVersion, false);
+      return reply.status(created ? 201 : 200).send(renderResource(record));
+    }
+    case "PATCH":
+      return renderResource(await resources.patch(ref, arm.request.body));
+    case "DELETE": {
+      const deleted = await resources.delete(ref);
+      if (!deleted) return reply.status(204).send();
+      const operation = await context.operations.completed(ref.subscription.id, deleted.location, deleted.id);
+      setOperationHeaders(reply, context.publicUrl(), operation, arm.apiVersion, true);
+      return reply.status(202).send();
+    }
+    default:
+      return methodNotAllowed(arm);
+  }
+}
+
+/** `/locations/{l}/usages` and `/locations/{l}/capsOperations/{id}`. */
+async function handleLocation(context: ServerContext, arm: ArmRequest, subscription: SubscriptionRecord) {
+  const [locationName, operationId] = arm.path.names;
+  const region = locationName === undefined ? undefined : findRegion(locationName);
+  if (!region) throw errors.locationNotAvailable(locationName ?? "", "Microsoft.Compute/locations");
+  const leaf = arm.path.types[1]?.toLowerCase();
+  if (arm.method !== "GET") methodNotAllowed(arm);
+  if (leaf === "usages" && operationId === undefined) {
+    requireApiVersion(arm, "compute", "locations/usages");
+    return { value: await context.usages.list(subscription, region.name) };
+  }
+  if (leaf === "capsoperations" && operationId !== undefined) {
+    // Polled with the api-version of the request that started it: a gallery or a compute one.
+    if (!isSupportedApiVersion("compute", arm.apiVersion)) requireApiVersion(arm, "gallery", "locations/capsOperations");
+    const operation = await context.operations.get(subscription.id, operationId);
+    const monitor = (arm.request.query as Record<string, string | undefined>).monitor === "true";
+    const status = monitor && operation.status === "InProgress" ? 202 : 200;
+    return arm.reply.status(status).send(renderOperation(operation));
+  }
+  throw errors.invalidResourceType(`locations/${arm.path.types[1] ?? ""}`, "Microsoft.Compute", arm.apiVersion);
+}

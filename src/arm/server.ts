@@ -1,0 +1,55 @@
+// The HTTPS server: Fastify with ARM's conventions (request ids, JSON bodies parsed into ARM
+// errors, the error envelope) and the route groups.
+
+import { randomUUID } from "node:crypto";
+import Fastify, { type FastifyInstance } from "fastify";
+import { errors } from "../core/errors.js";
+import type { ServerContext } from "./context.js";
+import { installErrorHandling } from "./errors.js";
+import { registerAdminRoutes } from "./routes/admin.js";
+import { registerArmRoutes } from "./routes/arm.js";
+import { registerIdentityRoutes } from "./routes/identity.js";
+
+export interface TlsOptions {
+  certPem: string;
+  keyPem: string;
+}
+
+export function buildServer(context: ServerContext, tls: TlsOptions): FastifyInstance {
+  const app = Fastify({
+    https: { cert: tls.certPem, key: tls.keyPem },
+    bodyLimit: context.config.maxBodyBytes,
+    logger: { level: context.config.logLevel },
+    genReqId: (request) => headerValue(request.headers["x-ms-client-request-id"]) ?? randomUUID(),
+    forceCloseConnections: true,
+    // ARM paths are case-insensitive; handlers parse request.url themselves, so casing is kept.
+    routerOptions: { caseSensitive: false },
+  });
+
+  app.addHook("onRequest", async (request, reply) => {
+    void reply.header("x-ms-request-id", randomUUID());
+    void reply.header("x-ms-correlation-request-id", headerValue(request.headers["x-ms-correlation-request-id"]) ?? randomUUID());
+    const clientRequestId = headerValue(request.headers["x-ms-client-request-id"]);
+    if (clientRequestId) void reply.header("x-ms-client-request-id", clientRequestId);
+  });
+
+  // ARM bodies are JSON; an empty body is no body (DELETE and POST actions often send none).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(/^application\/(.+\+)?json/, { parseAs: "string" }, (_request, body, done) => {
+    const text = (body as string).trim();
+    if (text === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(errors.invalidRequestContent(error instanceof Error ? error.message : String(error)), undefined);
+    }
+  });
+
+  installErrorHandling(app, context.config.maxBodyBytes);
+  registerIdentityRoutes(app, context);
+  registerArmRoutes(app, context);
+  registerAdminRoutes(app, context);
+  return app;
+}
+
+const headerValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);

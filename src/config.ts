@@ -1,0 +1,123 @@
+// Configuration, validated once at start. Sources, lowest to highest precedence: the defaults
+// below, a JSON config file (--config or VITRINE_CONFIG), environment variables, command-line
+// flags. docs/configuration.md documents every setting.
+
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { DEFAULT_LIMITS, type Limits } from "./core/limits.js";
+
+export interface Config {
+  /** Where the database, certificates and connection.json live. */
+  dataDir: string;
+  host: string;
+  port: number;
+  /** The URL clients use; unset = https://<host>:<port> of the listening socket (localhost when on all interfaces). */
+  publicUrl?: string;
+  /** `sqlite:<file>` (default: <dataDir>/metadata.db) or `postgres://...`. */
+  databaseUrl: string;
+  limits: Limits;
+  /** Items per page of list responses before a nextLink. */
+  pageSize: number;
+  /** Largest accepted request body. */
+  maxBodyBytes: number;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+export const DEFAULT_PORT = 8443;
+
+/** Settings as they arrive from a file, the environment or flags: all optional. */
+export interface ConfigInput {
+  dataDir?: string;
+  host?: string;
+  port?: number | string;
+  publicUrl?: string;
+  databaseUrl?: string;
+  limits?: Partial<Record<keyof Limits, number | string>>;
+  pageSize?: number | string;
+  maxBodyBytes?: number | string;
+  logLevel?: string;
+}
+
+const ENVIRONMENT: Record<string, keyof ConfigInput> = {
+  VITRINE_DATA_DIR: "dataDir",
+  VITRINE_HOST: "host",
+  VITRINE_PORT: "port",
+  VITRINE_PUBLIC_URL: "publicUrl",
+  VITRINE_DATABASE_URL: "databaseUrl",
+  VITRINE_PAGE_SIZE: "pageSize",
+  VITRINE_MAX_BODY_BYTES: "maxBodyBytes",
+  VITRINE_LOG_LEVEL: "logLevel",
+};
+
+const LIMIT_ENVIRONMENT: Record<string, keyof Limits> = {
+  VITRINE_LIMIT_GALLERIES: "galleries",
+  VITRINE_LIMIT_GALLERY_IMAGES: "galleryImages",
+  VITRINE_LIMIT_GALLERY_IMAGE_VERSIONS: "galleryImageVersions",
+};
+
+export class ConfigError extends Error {}
+
+export function configFromEnvironment(env: NodeJS.ProcessEnv): ConfigInput {
+  const input: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENVIRONMENT)) if (env[name] !== undefined) input[key] = env[name];
+  const limits: Record<string, string> = {};
+  for (const [name, key] of Object.entries(LIMIT_ENVIRONMENT)) if (env[name] !== undefined) limits[key] = env[name] as string;
+  if (Object.keys(limits).length > 0) input.limits = limits;
+  return input as ConfigInput;
+}
+
+export function readConfigFile(path: string): ConfigInput {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as ConfigInput;
+  } catch (error) {
+    throw new ConfigError(`Cannot read config file ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Merges the sources (later wins) and validates the result. */
+export function resolveConfig(...sources: ConfigInput[]): Config {
+  const merged: ConfigInput = {};
+  for (const source of sources) {
+    for (const [key, value] of Object.entries(source)) {
+      if (value === undefined) continue;
+      if (key === "limits") merged.limits = { ...merged.limits, ...(value as ConfigInput["limits"]) };
+      else (merged as Record<string, unknown>)[key] = value;
+    }
+  }
+  const dataDir = resolve(merged.dataDir ?? ".vitrine");
+  const host = merged.host ?? "127.0.0.1";
+  const port = integer("port", merged.port ?? DEFAULT_PORT, 0, 65535);
+  const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+  const logLevel = (merged.logLevel ?? "info") as Config["logLevel"];
+  if (!logLevels.includes(logLevel)) throw new ConfigError(`logLevel must be one of ${logLevels.join(", ")}`);
+  const limits = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(merged.limits ?? {})) {
+    if (!(key in DEFAULT_LIMITS)) throw new ConfigError(`Unknown limit '${key}'; known: ${Object.keys(DEFAULT_LIMITS).join(", ")}`);
+    limits[key as keyof Limits] = integer(`limits.${key}`, value as number | string, 0, 1_000_000_000);
+  }
+  return {
+    dataDir,
+    host,
+    port,
+    publicUrl: merged.publicUrl?.replace(/\/+$/, ""),
+    databaseUrl: merged.databaseUrl ?? `sqlite:${resolve(dataDir, "metadata.db")}`,
+    limits,
+    pageSize: integer("pageSize", merged.pageSize ?? 100, 1, 1000),
+    maxBodyBytes: integer("maxBodyBytes", merged.maxBodyBytes ?? 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    logLevel,
+  };
+}
+
+/** The URL clients reach a server on, listening on `host` and `port`. */
+export function publicUrlFor(config: Config, port: number): string {
+  if (config.publicUrl) return config.publicUrl;
+  const { host } = config;
+  const publicHost = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+  return `https://${publicHost}:${port}`;
+}
+
+function integer(name: string, value: number | string, min: number, max: number): number {
+  const n = typeof value === "number" ? value : Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not '${value}'`);
+  return n;
+}

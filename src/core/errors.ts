@@ -1,0 +1,152 @@
+// The one catalogue of errors Vitrine emits. Codes and message texts follow the real service
+// (shared/AZURE-CONTRACT.md §3-4) where it has them; docs/errors.md lists every code here, and a
+// unit test keeps the two in step.
+
+export interface ErrorDetail {
+  code: string;
+  message: string;
+  target?: string;
+}
+
+export class ArmError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly target?: string,
+    readonly details?: ErrorDetail[],
+  ) {
+    super(message);
+    this.name = "ArmError";
+  }
+}
+
+const q = (s: string) => `'${s}'`;
+const bounds = (min: number | undefined, max: number | undefined) =>
+  min !== undefined && max !== undefined
+    ? `between ${min} and ${max}, inclusive`
+    : min !== undefined
+      ? `greater than or equal to ${min}`
+      : `less than or equal to ${max}`;
+
+export const errors = {
+  // --- request shape (ARM front door) ---
+  missingApiVersion: () =>
+    new ArmError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests."),
+  invalidApiVersion: (version: string) =>
+    new ArmError(400, "InvalidApiVersionParameter", `The api-version ${q(version)} is invalid. The supported versions are in the form 'yyyy-mm-dd' or 'yyyy-mm-dd-preview'.`),
+  noRegisteredProvider: (location: string, version: string, type: string, supported: readonly string[], locations: string) =>
+    new ArmError(
+      400,
+      "NoRegisteredProviderFound",
+      `No registered resource provider found for location ${q(location)} and API version ${q(version)} for type ${q(type)}. The supported api-versions are ${q(supported.join(", "))}. The supported locations are ${q(locations)}.`,
+    ),
+  invalidRequestContent: (reason: string) =>
+    new ArmError(400, "InvalidRequestContent", `The request content was invalid and could not be deserialized: ${reason}`),
+  unsupportedMediaType: (type: string) =>
+    new ArmError(415, "UnsupportedMediaType", `The content media type ${q(type)} is not supported. Only 'application/json' is supported.`),
+  requestTooLarge: (limit: number) =>
+    new ArmError(413, "RequestEntityTooLarge", `The request content is larger than the limit of ${limit} bytes.`),
+  invalidResourceType: (type: string, namespace: string, version: string) =>
+    new ArmError(400, "InvalidResourceType", `The resource type ${q(type)} could not be found in the namespace ${q(namespace)} for api version ${q(version)}.`),
+  invalidResourceNamespace: (namespace: string) =>
+    new ArmError(400, "InvalidResourceNamespace", `The resource namespace ${q(namespace)} is invalid.`),
+  routeNotFound: (path: string) =>
+    new ArmError(404, "NotFound", `No HTTP resource was found that matches the request URI ${q(path)}.`),
+  methodNotAllowed: (method: string) =>
+    new ArmError(405, "MethodNotAllowed", `The requested resource does not support http method ${q(method)}.`),
+
+  // --- authentication ---
+  authenticationMissing: () =>
+    new ArmError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."),
+  authenticationMalformed: () =>
+    new ArmError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is provided in an invalid format."),
+  invalidToken: (reason: string) =>
+    new ArmError(401, "InvalidAuthenticationToken", `The access token is invalid. ${reason}`),
+  expiredToken: (expiredAt: string) =>
+    new ArmError(401, "ExpiredAuthenticationToken", `The access token expiry UTC time ${q(expiredAt)} is earlier than current UTC time.`),
+  invalidTokenAudience: (audience: string) =>
+    new ArmError(401, "InvalidAuthenticationTokenAudience", `The access token has been obtained for wrong audience or resource ${q(audience)}. It should exactly match with one of the allowed audiences.`),
+  wrongTokenTenant: (issuer: string, tenantId: string) =>
+    new ArmError(401, "InvalidAuthenticationTokenTenant", `The access token is from the wrong issuer ${q(issuer)}. It must match the tenant ${q(`https://sts.windows.net/${tenantId}/`)} associated with this subscription. Please use the authority (URL) ${q(tenantId)} to get the token.`),
+
+  // --- directory administration ---
+  tenantNotFound: (id: string) => new ArmError(404, "TenantNotFound", `The tenant ${q(id)} could not be found.`),
+  principalNotFound: (appId: string, tenantId: string) =>
+    new ArmError(404, "PrincipalNotFound", `The service principal of application ${q(appId)} could not be found in tenant ${q(tenantId)}.`),
+  unknownRegion: (region: string) =>
+    new ArmError(400, "InvalidLocation", `The location ${q(region)} is not a known Azure region. Run 'vitrine admin regions' for the list.`),
+  adminOnly: (objectId: string, action: string) =>
+    new ArmError(403, "AuthorizationFailed", `The client ${q(objectId)} does not have authorization to perform action ${q(action)}: only the server's administrator principal may.`),
+
+  // --- subscriptions, groups, locations ---
+  invalidSubscriptionId: (id: string) =>
+    new ArmError(400, "InvalidSubscriptionId", `The provided subscription identifier ${q(id)} is malformed or invalid.`),
+  subscriptionNotFound: (id: string) =>
+    new ArmError(404, "SubscriptionNotFound", `The subscription ${q(id)} could not be found.`),
+  resourceGroupNotFound: (name: string) =>
+    new ArmError(404, "ResourceGroupNotFound", `Resource group ${q(name)} could not be found.`),
+  invalidResourceGroupLocation: (requested: string, name: string, existing: string) =>
+    new ArmError(409, "InvalidResourceGroupLocation", `Invalid resource group location ${q(requested)}. The Resource group ${q(name)} already exists in location ${q(existing)}.`),
+  locationRequired: () =>
+    new ArmError(400, "LocationRequired", "The location property is required for this definition."),
+  locationNotAvailable: (location: string, type: string) =>
+    new ArmError(400, "LocationNotAvailableForResourceType", `The provided location ${q(location)} is not available for resource type ${q(type)}. Run 'vitrine admin regions' for the list of available regions.`),
+  locationRestricted: (location: string, subscriptionId: string) =>
+    new ArmError(
+      400,
+      "LocationNotAvailableForSubscription",
+      `The location ${q(location)} is restricted and is not enabled for subscription ${q(subscriptionId)}. An administrator can enable it with 'vitrine admin subscription allow-region --subscription ${subscriptionId} --region ${location}'.`,
+    ),
+  resourceExistsInOtherLocation: (name: string, existing: string, resourceGroup: string, requested: string) =>
+    new ArmError(409, "InvalidResourceLocation", `The resource ${q(name)} already exists in location ${q(existing)} in resource group ${q(resourceGroup)}. A resource with the same name cannot be created in location ${q(requested)}. Please select a new resource name.`),
+
+  // --- resources ---
+  /** `path` is the type with names, e.g. Microsoft.Compute/galleries/g1/images/i1. */
+  resourceNotFound: (path: string, resourceGroup: string) =>
+    new ArmError(404, "ResourceNotFound", `The Resource ${q(path)} under resource group ${q(resourceGroup)} was not found.`),
+  parentResourceNotFound: (parentName: string) =>
+    new ArmError(404, "ParentResourceNotFound", `Can not perform requested operation on nested resource. Parent resource ${q(parentName)} not found.`),
+  operationNotFound: (id: string) =>
+    new ArmError(404, "OperationNotFound", `The operation ${q(id)} was not found.`),
+  cannotDeleteWithChildren: (childTypeAndNames: readonly string[]) =>
+    new ArmError(
+      409,
+      "CannotDeleteResource",
+      `Cannot delete resource while nested resources exist. Some existing nested resource IDs include: ${childTypeAndNames.map(q).join(", ")}. Please delete all nested resources before deleting this resource.`,
+    ),
+  propertyChangeNotAllowed: (path: string) =>
+    new ArmError(409, "PropertyChangeNotAllowed", `Changing property ${q(path)} is not allowed.`, path),
+  invalidParameter: (message: string, target?: string) => new ArmError(400, "InvalidParameter", message, target),
+  requiredParameterMissing: (target: string) =>
+    new ArmError(400, "InvalidParameter", `Required parameter ${q(target)} is missing (null).`, target),
+  invalidResourceName: (message: string, target: string) => new ArmError(400, "InvalidParameter", message, target),
+
+  // --- request body values (checked against the REST spec by core/schema.ts) ---
+  invalidPropertyValue: (value: string, property: string, allowed: readonly string[], target: string) =>
+    new ArmError(400, "InvalidParameter", `The value ${q(value)} is not valid for property ${q(property)}. Allowed values are: ${allowed.join(", ")}.`, target),
+  valueOutOfRange: (value: number, property: string, min: number | undefined, max: number | undefined, target: string) =>
+    new ArmError(400, "InvalidParameter", `The value ${value} of parameter ${q(property)} is out of range. The value must be ${bounds(min, max)}.`, target),
+  lengthOutOfRange: (length: number, property: string, min: number | undefined, max: number | undefined, target: string) =>
+    new ArmError(400, "InvalidParameter", `The length ${length} of parameter ${q(property)} is out of range. The length must be ${bounds(min, max)}.`, target),
+  patternMismatch: (value: string, property: string, pattern: string, target: string) =>
+    new ArmError(400, "InvalidParameter", `The value ${q(value)} of parameter ${q(property)} does not match the pattern ${q(pattern)}.`, target),
+  imageIdentifierConflict: (name: string, publisher: string, offer: string, sku: string) =>
+    new ArmError(
+      409,
+      "GalleryImageIdentifierAlreadyExists",
+      `Gallery image: ${name} identified by (publisher:${publisher}, offer:${offer}, sku:${sku}) already exists. Choose a different publisher, offer, sku combination.`,
+      "galleryImage.properties.identifier",
+    ),
+  quotaExceeded: (quota: string, location: string, limit: number, usage: number) =>
+    new ArmError(
+      409,
+      "QuotaExceeded",
+      `Operation could not be completed as it results in exceeding approved ${quota} quota. Location: ${location}, Current Limit: ${limit}, Current Usage: ${usage}, Additional Required: 1.`,
+    ),
+
+  // --- everything else ---
+  internal: () => new ArmError(500, "InternalServerError", "The server encountered an internal error. Please retry the request."),
+} as const;
+
+export type ErrorFactory = keyof typeof errors;

@@ -1,0 +1,48 @@
+// Quotas per subscription per region, counted by each resource's location, and how the usage API
+// names them. The numbers are Azure's documented defaults; configuration may change them.
+
+export interface Limits {
+  galleries: number;
+  galleryImages: number;
+  galleryImageVersions: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  galleries: 100,
+  galleryImages: 1000,
+  galleryImageVersions: 10000,
+};
+
+export interface QuotaDefinition {
+  /** Key in `Limits`, also the usage API's `name.value`. */
+  limit: keyof Limits;
+  /** The resource type counted. */
+  type: string;
+  localizedName: string;
+}
+
+export const QUOTAS: readonly QuotaDefinition[] = [
+  { limit: "galleries", type: "Microsoft.Compute/galleries", localizedName: "Galleries" },
+  { limit: "galleryImages", type: "Microsoft.Compute/galleries/images", localizedName: "Gallery Image Definitions" },
+  { limit: "galleryImageVersions", type: "Microsoft.Compute/galleries/images/versions", localizedName: "Gallery Image Versions" },
+];
+
+export interface Usage {
+  unit: "Count";
+  currentValue: number;
+  limit: number;
+  name: { value: string; localizedValue: string };
+}
+
+/** The usage-list entries for one subscription and location, from per-type counts. */
+export function usagesFor(limits: Limits, counts: ReadonlyMap<string, number>): Usage[] {
+  return QUOTAS.map((quota) => ({
+    unit: "Count",
+    currentValue: counts.get(quota.type.toLowerCase()) ?? 0,
+    limit: limits[quota.limit],
+    name: { value: quota.limit, localizedValue: quota.localizedName },
+  }));
+}
+
+export const quotaFor = (type: string): QuotaDefinition | undefined =>
+  QUOTAS.find((quota) => quota.type.toLowerCase() === type.toLowerCase());

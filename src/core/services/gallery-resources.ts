@@ -1,0 +1,204 @@
+// Create, read, update, list and delete of the gallery resources (galleries, image definitions,
+// applications, ...). One flow for all of them; what differs lives in resource-kinds.ts.
+
+import { errors } from "../errors.js";
+import { quotaFor, type Limits } from "../limits.js";
+import { keyOf, parentIdOf, providerResourceId, resourceGroupId } from "../resource-id.js";
+import type { ResourceKind } from "../resource-kinds.js";
+import { conform, gallerySchemas } from "../schema.js";
+import { applyUpdate, mergePatch } from "../validate.js";
+import type { Clock } from "../../ports/clock.js";
+import type { MetadataStore, ResourceRecord, SubscriptionRecord } from "../../ports/metadata-store.js";
+import { resolveLocation } from "./locations.js";
+
+export const COMPUTE_NAMESPACE = "Microsoft.Compute";
+
+export interface ResourceRef {
+  subscription: SubscriptionRecord;
+  resourceGroup: string;
+  kind: ResourceKind;
+  /** Names along the id as the client wrote them; as many as kind.segments (one fewer for a collection). */
+  names: readonly string[];
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Key to continue after, when there may be more. */
+  next?: string;
+}
+
+type Props = Record<string, unknown>;
+
+export interface GalleryResourceDeps {
+  store: MetadataStore;
+  clock: Clock;
+  limits: Limits;
+}
+
+export class GalleryResources {
+  constructor(private readonly deps: GalleryResourceDeps) {}
+
+  async get(ref: ResourceRef): Promise<ResourceRecord> {
+    const record = await this.deps.store.getResource(keyOf(idOf(ref)));
+    if (record) return record;
+    await this.requireParent(ref);
+    throw errors.resourceNotFound(displayPath(ref), ref.resourceGroup);
+  }
+
+  /** Children of the resource group (galleries) or of the parent resource named by `ref.names`. */
+  async list(ref: ResourceRef, page: { afterKey?: string; limit: number }): Promise<Page<ResourceRecord>> {
+    const child = { ...ref, names: [...ref.names, "_"] };
+    const parentKey = keyOf(parentIdFor(child));
+    await this.requireParent(child);
+    const items = await this.deps.store.listResources({ parentKey, type: ref.kind.type, afterKey: page.afterKey, limit: page.limit });
+    return pageOf(items, page.limit);
+  }
+
+  async listBySubscription(subscription: SubscriptionRecord, kind: ResourceKind, page: { afterKey?: string; limit: number }): Promise<Page<ResourceRecord>> {
+    const items = await this.deps.store.listResources({ subscriptionId: subscription.id.toLowerCase(), type: kind.type, afterKey: page.afterKey, limit: page.limit });
+    return pageOf(items, page.limit);
+  }
+
+  /** PUT: create, or replace what may change. */
+  async put(ref: ResourceRef, raw: unknown): Promise<{ record: ResourceRecord; created: boolean }> {
+    const { kind } = ref;
+    const name = lastName(ref);
+    const existing = await this.deps.store.getResource(keyOf(idOf(ref)));
+    if (!existing) {
+      const nameError = kind.checkName(name);
+      if (nameError) throw nameError;
+    }
+    // `properties` itself is optional in the spec; its required members are not.
+    const withProperties = isObject(raw) ? { ...raw, properties: raw.properties ?? {} } : raw;
+    const body = conform(withProperties, gallerySchemas[kind.schema], { root: kind.root, requireRequired: true }) as Props;
+    const location = resolveLocation(body.location, ref.subscription, kind.type);
+    if (existing) {
+      if (existing.location !== location) throw errors.resourceExistsInOtherLocation(name, existing.location, ref.resourceGroup, location);
+      return { record: await this.replace(ref, existing, body), created: false };
+    }
+    return { record: await this.create(ref, body, location), created: true };
+  }
+
+  /** PATCH: merge the supplied properties and tags into the resource, then apply as an update. */
+  async patch(ref: ResourceRef, raw: unknown): Promise<ResourceRecord> {
+    const existing = await this.get(ref);
+    const patch = conform(raw, gallerySchemas[ref.kind.updateSchema], { root: ref.kind.root, requireRequired: false }) as Props;
+    const merged = mergePatch(existing.body, patch);
+    // ARM replaces the whole tag set on PATCH rather than merging it.
+    if (patch.tags !== undefined) merged.tags = patch.tags;
+    return this.replace(ref, existing, merged);
+  }
+
+  /** Returns the deleted record, or undefined when there was nothing to delete (its parents exist). */
+  async delete(ref: ResourceRef): Promise<ResourceRecord | undefined> {
+    const result = await this.deps.store.deleteResource(keyOf(idOf(ref)));
+    switch (result.kind) {
+      case "has-children":
+        throw errors.cannotDeleteWithChildren(result.children.map((child) => child.id.split("/providers/")[1] ?? child.id));
+      case "missing":
+        await this.requireParent(ref);
+        return undefined;
+      case "deleted":
+        return result.record;
+    }
+  }
+
+  private async create(ref: ResourceRef, body: Props, location: string): Promise<ResourceRecord> {
+    const { kind } = ref;
+    const name = lastName(ref);
+    const context = { subscriptionId: ref.subscription.id, name, now: this.deps.clock.now() };
+    const input = (body.properties ?? {}) as Props;
+    kind.check(input, context);
+    const properties = kind.finish(input, context);
+    const id = idOf(ref);
+    const now = context.now.toISOString();
+    const record: ResourceRecord = {
+      id,
+      key: keyOf(id),
+      subscriptionId: ref.subscription.id.toLowerCase(),
+      resourceGroup: ref.resourceGroup.toLowerCase(),
+      type: kind.type,
+      parentKey: keyOf(parentIdFor(ref)),
+      name,
+      location,
+      uniqueKey: kind.uniqueKey?.(properties) ?? null,
+      body: bodyOf(body, properties),
+      createdAt: now,
+      updatedAt: now,
+    };
+    const quota = quotaFor(kind.type);
+    const result = await this.deps.store.createResource(record, quota && { type: quota.type, limit: this.deps.limits[quota.limit] });
+    switch (result.kind) {
+      case "created":
+        return result.record;
+      case "exists":
+        // Lost a race with a concurrent create of the same name: apply as an update of the winner.
+        return this.replace(ref, result.record, body);
+      case "parent-missing":
+        return this.requireParent(ref).then(() => {
+          throw errors.parentResourceNotFound(ref.names.slice(0, -1).join("/"));
+        });
+      case "quota-exceeded":
+        throw errors.quotaExceeded(quota?.localizedName ?? kind.type, location, this.deps.limits[quota!.limit], result.usage);
+      case "unique-conflict":
+        throw kind.uniqueConflict!(result.existing.name, properties);
+    }
+  }
+
+  private async replace(ref: ResourceRef, existing: ResourceRecord, body: Props): Promise<ResourceRecord> {
+    const { kind } = ref;
+    const previous = (existing.body.properties ?? {}) as Props;
+    const next = (body.properties ?? {}) as Props;
+    const context = { subscriptionId: ref.subscription.id, name: existing.name, now: this.deps.clock.now(), previous };
+    const applied = applyUpdate(previous, next, kind.updatable(next), kind.root);
+    kind.check(applied, context);
+    const properties = kind.finish(applied, context);
+    const updated = await this.deps.store.updateResource({
+      ...existing,
+      body: bodyOf(body, properties),
+      updatedAt: context.now.toISOString(),
+    });
+    if (!updated) throw errors.resourceNotFound(displayPath(ref), ref.resourceGroup);
+    return updated;
+  }
+
+  /** Throws the not-found error of the nearest missing ancestor of `ref`, if any. */
+  private async requireParent(ref: ResourceRef): Promise<void> {
+    const { store } = this.deps;
+    const groupId = resourceGroupId(ref.subscription.id, ref.resourceGroup);
+    if (!(await store.getResource(keyOf(groupId)))) throw errors.resourceGroupNotFound(ref.resourceGroup);
+    for (let depth = 1; depth < ref.kind.segments.length; depth++) {
+      const ancestor = providerResourceId(ref.subscription.id, ref.resourceGroup, COMPUTE_NAMESPACE, ref.kind.segments.slice(0, depth), ref.names.slice(0, depth));
+      if (!(await store.getResource(keyOf(ancestor)))) throw errors.parentResourceNotFound(ref.names.slice(0, depth).join("/"));
+    }
+  }
+}
+
+/** The ARM JSON of a stored resource. */
+export function renderResource(record: ResourceRecord): Record<string, unknown> {
+  return { id: record.id, name: record.name, type: record.type, location: record.location, ...record.body };
+}
+
+const idOf = (ref: ResourceRef): string =>
+  providerResourceId(ref.subscription.id, ref.resourceGroup, COMPUTE_NAMESPACE, ref.kind.segments, ref.names);
+
+/** A top-level resource's parent is its resource group; a nested one's is the resource above it. */
+const parentIdFor = (ref: ResourceRef): string =>
+  ref.kind.segments.length === 1 ? resourceGroupId(ref.subscription.id, ref.resourceGroup) : parentIdOf(idOf(ref));
+
+const lastName = (ref: ResourceRef): string => ref.names[ref.names.length - 1] ?? "";
+
+const displayPath = (ref: ResourceRef): string =>
+  `${COMPUTE_NAMESPACE}/${ref.kind.segments.map((s, i) => `${s}/${ref.names[i] ?? ""}`).join("/")}`;
+
+/** What is stored besides id/name/type/location: tags, identity and the finished properties. */
+function bodyOf(body: Props, properties: Props): Props {
+  const { location: _location, id: _id, name: _name, type: _type, properties: _properties, ...rest } = body;
+  return { ...rest, properties };
+}
+
+const isObject = (value: unknown): value is Props => typeof value === "object" && value !== null && !Array.isArray(value);
+
+function pageOf(items: ResourceRecord[], limit: number): Page<ResourceRecord> {
+  return items.length < limit ? { items } : { items, next: items[items.length - 1]?.key };
+}

@@ -1,0 +1,126 @@
+// The composition root: configuration -> adapters -> services -> HTTPS server. `startVitrine` is
+// what `vitrine serve` runs and what the API and SDK tests start.
+
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { publicUrlFor, type Config } from "./config.js";
+import { GalleryResources } from "./core/services/gallery-resources.js";
+import { Operations } from "./core/services/operations.js";
+import { ResourceGroups } from "./core/services/resource-groups.js";
+import { Subscriptions } from "./core/services/subscriptions.js";
+import { Usages } from "./core/services/usages.js";
+import type { ServerContext } from "./arm/context.js";
+import { buildServer } from "./arm/server.js";
+import { ensureTlsMaterial } from "./identity/certificates.js";
+import { Directory, verifySecret } from "./identity/directory.js";
+import { TokenService } from "./identity/tokens.js";
+import { systemClock, type Clock } from "./ports/clock.js";
+import { randomIds, type Ids } from "./ports/ids.js";
+import type { MetadataStore } from "./ports/metadata-store.js";
+import { openMetadataStore } from "./store/open-store.js";
+
+/** What a client needs to reach this server; written to <dataDir>/connection.json. */
+export interface ConnectionInfo {
+  endpoint: string;
+  caCertFile: string;
+  tenantId: string;
+  subscriptionId: string;
+  clientId: string;
+  clientSecret: string;
+  authorityHost: string;
+  tokenUrl: string;
+}
+
+export interface RunningVitrine {
+  connection: ConnectionInfo;
+  connectionFile: string;
+  app: FastifyInstance;
+  store: MetadataStore;
+  directory: Directory;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  ids?: Ids;
+}
+
+export const CONNECTION_FILE = "connection.json";
+
+export async function startVitrine(config: Config, options: StartOptions = {}): Promise<RunningVitrine> {
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? randomIds;
+  mkdirSync(config.dataDir, { recursive: true });
+  const tls = await ensureTlsMaterial(join(config.dataDir, "tls"));
+  const store = await openMetadataStore(config.databaseUrl);
+  try {
+    const directory = new Directory({ store, ids, clock });
+    const bootstrap = await directory.bootstrap();
+    const tokens = await TokenService.open(store, clock);
+
+    let publicUrl = config.publicUrl ?? "";
+    const context: ServerContext = {
+      config,
+      publicUrl: () => publicUrl,
+      directory,
+      tokens,
+      galleryResources: new GalleryResources({ store, clock, limits: config.limits }),
+      resourceGroups: new ResourceGroups({ store, clock }),
+      subscriptions: new Subscriptions({ store }),
+      operations: new Operations({ store, clock, ids }),
+      usages: new Usages({ store, limits: config.limits }),
+      clock,
+      ids,
+    };
+    const app = buildServer(context, tls);
+    await app.listen({ host: config.host, port: config.port });
+    publicUrl = publicUrlFor(config, (app.server.address() as AddressInfo).port);
+
+    const connectionFile = join(config.dataDir, CONNECTION_FILE);
+    const clientSecret = bootstrap.adminSecret ?? (await adminSecret(connectionFile, bootstrap.admin.secretHash, directory, bootstrap.tenant.id, bootstrap.admin.appId));
+    const connection: ConnectionInfo = {
+      endpoint: publicUrl,
+      caCertFile: tls.caCertFile,
+      tenantId: bootstrap.tenant.id,
+      subscriptionId: bootstrap.subscription.id,
+      clientId: bootstrap.admin.appId,
+      clientSecret,
+      authorityHost: publicUrl,
+      tokenUrl: `${publicUrl}/${bootstrap.tenant.id}/oauth2/v2.0/token`,
+    };
+    writeAtomically(connectionFile, `${JSON.stringify(connection, null, 2)}\n`);
+    return {
+      connection,
+      connectionFile,
+      app,
+      store,
+      directory,
+      close: async () => {
+        await app.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/** The admin secret of an earlier start, from connection.json; a new one if that file is gone or stale. */
+async function adminSecret(file: string, hash: string, directory: Directory, tenantId: string, appId: string): Promise<string> {
+  try {
+    const previous = JSON.parse(readFileSync(file, "utf8")) as Partial<ConnectionInfo>;
+    if (previous.clientId === appId && previous.clientSecret && (await verifySecret(previous.clientSecret, hash))) return previous.clientSecret;
+  } catch {
+    // No readable connection.json: issue a new secret below.
+  }
+  return (await directory.resetSecret(tenantId, appId)).secret;
+}
+
+function writeAtomically(file: string, content: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, content, { mode: 0o600 });
+  renameSync(temporary, file);
+}

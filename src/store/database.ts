@@ -1,0 +1,69 @@
+// The tables as Kysely sees them. Ids, timestamps (ISO 8601) and JSON are text in both dialects;
+// src/store/records.ts turns rows into the port's records and back.
+
+export interface Database {
+  settings: SettingsTable;
+  tenants: TenantsTable;
+  subscriptions: SubscriptionsTable;
+  service_principals: ServicePrincipalsTable;
+  resources: ResourcesTable;
+  operations: OperationsTable;
+}
+
+export interface SettingsTable {
+  name: string;
+  value: string;
+}
+
+export interface TenantsTable {
+  id: string;
+  display_name: string;
+  created_at: string;
+}
+
+export interface SubscriptionsTable {
+  id: string;
+  tenant_id: string;
+  display_name: string;
+  state: string;
+  /** JSON array of region names. */
+  allowed_regions: string;
+  created_at: string;
+}
+
+export interface ServicePrincipalsTable {
+  tenant_id: string;
+  app_id: string;
+  object_id: string;
+  display_name: string;
+  secret_hash: string;
+  created_at: string;
+}
+
+export interface ResourcesTable {
+  key: string;
+  id: string;
+  subscription_id: string;
+  resource_group: string;
+  type: string;
+  parent_key: string;
+  name: string;
+  location: string;
+  unique_key: string | null;
+  /** JSON object. */
+  body: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OperationsTable {
+  id: string;
+  subscription_id: string;
+  location: string;
+  resource_id: string;
+  status: string;
+  start_time: string;
+  end_time: string | null;
+  /** JSON object, or null. */
+  error: string | null;
+}

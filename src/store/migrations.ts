@@ -1,0 +1,107 @@
+// The schema, as in-code Kysely migrations shared by SQLite and PostgreSQL. Migrations are
+// forward-only: a release adds a migration, it never edits or reverts a published one.
+
+import { sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
+
+export type SchemaDialect = "sqlite" | "postgres";
+
+/** Constraint names the adapters map driver errors by. */
+export const RESOURCES_PRIMARY_KEY = "resources_pkey";
+export const RESOURCES_UNIQUE_KEY = "resources_unique_key";
+
+export function migrationProvider(dialect: SchemaDialect): MigrationProvider {
+  const migrations: Record<string, Migration> = {
+    "0001-initial": { up: (db) => initial(db, dialect) },
+  };
+  return { getMigrations: async () => migrations };
+}
+
+async function initial(db: Kysely<unknown>, dialect: SchemaDialect): Promise<void> {
+  // Resource keys must sort byte by byte: listing pages by key and a subtree is the key range
+  // (k + "/", k + "0"). SQLite's text does; PostgreSQL's follows the database's locale, where
+  // en-US sorts "rg1_c" < "rg1-b" < "rg1/a" < "rg10", unless the column says otherwise.
+  const keyType = dialect === "postgres" ? sql`text collate "C"` : sql`text`;
+
+  await db.schema
+    .createTable("settings")
+    .addColumn("name", "text", (col) => col.primaryKey())
+    .addColumn("value", "text", (col) => col.notNull())
+    .execute();
+
+  await db.schema
+    .createTable("tenants")
+    .addColumn("id", "text", (col) => col.primaryKey())
+    .addColumn("display_name", "text", (col) => col.notNull())
+    .addColumn("created_at", "text", (col) => col.notNull())
+    .execute();
+
+  await db.schema
+    .createTable("subscriptions")
+    .addColumn("id", "text", (col) => col.primaryKey())
+    .addColumn("tenant_id", "text", (col) => col.notNull())
+    .addColumn("display_name", "text", (col) => col.notNull())
+    .addColumn("state", "text", (col) => col.notNull())
+    .addColumn("allowed_regions", "text", (col) => col.notNull())
+    .addColumn("created_at", "text", (col) => col.notNull())
+    .execute();
+  await db.schema.createIndex("subscriptions_tenant").on("subscriptions").column("tenant_id").execute();
+
+  await db.schema
+    .createTable("service_principals")
+    .addColumn("tenant_id", "text", (col) => col.notNull())
+    .addColumn("app_id", "text", (col) => col.notNull())
+    .addColumn("object_id", "text", (col) => col.notNull())
+    .addColumn("display_name", "text", (col) => col.notNull())
+    .addColumn("secret_hash", "text", (col) => col.notNull())
+    .addColumn("created_at", "text", (col) => col.notNull())
+    .addPrimaryKeyConstraint("service_principals_pkey", ["tenant_id", "app_id"])
+    .execute();
+  await db.schema.createIndex("service_principals_app").on("service_principals").column("app_id").execute();
+
+  await db.schema
+    .createTable("resources")
+    .addColumn("key", keyType, (col) => col.notNull())
+    .addColumn("id", "text", (col) => col.notNull())
+    .addColumn("subscription_id", "text", (col) => col.notNull())
+    .addColumn("resource_group", "text", (col) => col.notNull())
+    .addColumn("type", "text", (col) => col.notNull())
+    .addColumn("parent_key", "text", (col) => col.notNull())
+    .addColumn("name", "text", (col) => col.notNull())
+    .addColumn("location", "text", (col) => col.notNull())
+    .addColumn("unique_key", "text")
+    .addColumn("body", "text", (col) => col.notNull())
+    .addColumn("created_at", "text", (col) => col.notNull())
+    .addColumn("updated_at", "text", (col) => col.notNull())
+    .addPrimaryKeyConstraint(RESOURCES_PRIMARY_KEY, ["key"])
+    .execute();
+  await db.schema.createIndex("resources_parent").on("resources").columns(["parent_key", "type"]).execute();
+  await db.schema
+    .createIndex("resources_quota")
+    .on("resources")
+    .columns(["subscription_id", "location", "type"])
+    .execute();
+  await db.schema
+    .createIndex("resources_group")
+    .on("resources")
+    .columns(["subscription_id", "resource_group"])
+    .execute();
+  await db.schema
+    .createIndex(RESOURCES_UNIQUE_KEY)
+    .on("resources")
+    .columns(["parent_key", "type", "unique_key"])
+    .unique()
+    .where(sql.ref("unique_key"), "is not", null)
+    .execute();
+
+  await db.schema
+    .createTable("operations")
+    .addColumn("id", "text", (col) => col.primaryKey())
+    .addColumn("subscription_id", "text", (col) => col.notNull())
+    .addColumn("location", "text", (col) => col.notNull())
+    .addColumn("resource_id", "text", (col) => col.notNull())
+    .addColumn("status", "text", (col) => col.notNull())
+    .addColumn("start_time", "text", (col) => col.notNull())
+    .addColumn("end_time", "text")
+    .addColumn("error", "text")
+    .execute();
+}

@@ -1,0 +1,68 @@
+// The SQLite adapter: one better-sqlite3 connection per process, serialised by Kysely.
+
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from "kysely";
+import type { Database } from "./database.js";
+import { KyselyMetadataStore } from "./kysely-store.js";
+import { errorProperty, type StoreDialect } from "./store-dialect.js";
+
+export const MEMORY_PATH = ":memory:";
+
+const BUSY_TIMEOUT_MS = 5000;
+
+/** Opens (creating if need be) the database at `path`, or an in-memory one; not yet migrated. */
+export function openSqliteStore(path: string): KyselyMetadataStore {
+  if (path !== MEMORY_PATH) mkdirSync(dirname(path), { recursive: true });
+  const database = new SqliteDatabase(path);
+  try {
+    database.pragma("journal_mode = WAL");
+    database.pragma("foreign_keys = ON");
+    database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(database) });
+  return new KyselyMetadataStore(db, sqliteStoreDialect);
+}
+
+const sqliteStoreDialect: StoreDialect = {
+  name: "sqlite",
+  rowLocks: false,
+  // Every write transaction already holds the database's write lock (BEGIN IMMEDIATE).
+  lockQuotaScope: async () => {},
+  resourceUniqueViolation(error) {
+    switch (errorProperty(error, "code")) {
+      case "SQLITE_CONSTRAINT_PRIMARYKEY":
+        return "key";
+      // `resources` has one unique index besides its primary key.
+      case "SQLITE_CONSTRAINT_UNIQUE":
+        return "unique-key";
+      default:
+        return undefined;
+    }
+  },
+};
+
+/**
+ * Begins transactions IMMEDIATE: a deferred BEGIN reads first and asks for the write lock at the
+ * first write, where another process holding it makes SQLite fail at once with SQLITE_BUSY
+ * rather than wait out busy_timeout.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly database: SqliteDatabase.Database) {
+    super({ database });
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver({ database: this.database });
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw("begin immediate"));
+  }
+}

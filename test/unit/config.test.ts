@@ -1,0 +1,34 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { ConfigError, configFromEnvironment, publicUrlFor, resolveConfig } from "../../src/config.js";
+
+describe("configuration", () => {
+  it("has documented defaults", () => {
+    const config = resolveConfig();
+    assert.equal(config.host, "127.0.0.1");
+    assert.equal(config.port, 8443);
+    assert.match(config.dataDir, /\.vitrine$/);
+    assert.equal(config.databaseUrl, `sqlite:${config.dataDir}/metadata.db`);
+    assert.deepEqual(config.limits, { galleries: 100, galleryImages: 1000, galleryImageVersions: 10000 });
+    assert.equal(publicUrlFor(config, 8443), "https://127.0.0.1:8443");
+  });
+
+  it("later sources win, limits merge key by key", () => {
+    const config = resolveConfig({ port: 1, limits: { galleries: 5, galleryImages: 6 } }, configFromEnvironment({ VITRINE_PORT: "2", VITRINE_LIMIT_GALLERIES: "7" }), { port: "3" });
+    assert.equal(config.port, 3);
+    assert.equal(config.limits.galleries, 7);
+    assert.equal(config.limits.galleryImages, 6);
+  });
+
+  it("derives the public URL from the listening address unless set", () => {
+    assert.equal(publicUrlFor(resolveConfig({ host: "0.0.0.0" }), 9000), "https://localhost:9000");
+    assert.equal(publicUrlFor(resolveConfig({ publicUrl: "https://gallery.example.com/" }), 9000), "https://gallery.example.com");
+  });
+
+  it("refuses bad values, naming them", () => {
+    assert.throws(() => resolveConfig({ port: 70000 }), ConfigError);
+    assert.throws(() => resolveConfig({ pageSize: "many" }), /pageSize must be an integer/);
+    assert.throws(() => resolveConfig({ limits: { nope: 1 } as never }), /Unknown limit 'nope'/);
+    assert.throws(() => resolveConfig({ logLevel: "loud" }), /logLevel must be one of/);
+  });
+});
