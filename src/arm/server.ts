@@ -23,7 +23,9 @@ export function buildServer(context: ServerContext, tls: TlsOptions): FastifyIns
     genReqId: (request) => headerValue(request.headers["x-ms-client-request-id"]) ?? randomUUID(),
     forceCloseConnections: true,
     // ARM paths are case-insensitive; handlers parse request.url themselves, so casing is kept.
-    routerOptions: { caseSensitive: false },
+    // Duplicate slashes are ignored as ARM does: az joins `<endpoint>/` (the documented form of
+    // `az cloud register --endpoint-resource-manager`) and `/metadata/endpoints` into `//metadata/...`.
+    routerOptions: { caseSensitive: false, ignoreDuplicateSlashes: true },
   });
 
   app.addHook("onRequest", async (request, reply) => {

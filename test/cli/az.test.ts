@@ -1,0 +1,250 @@
+// The gallery lifecycle through the real Azure CLI 2.45 (`/usr/bin/az`): a custom cloud registered
+// from the server's /metadata/endpoints, a service-principal login against its ADFS-style token
+// endpoint, then `az group` and `az sig …` commands, each a child process parsed from `-o json`.
+// The server runs in this process, so az runs asynchronously (never execFileSync).
+
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startTestServer, type TestServer } from "../support/server.js";
+
+const AZ = "/usr/bin/az";
+const RG = "rg1";
+const GALLERY = "gal1";
+const LOCATION = "westus";
+/** az waits `Retry-After` seconds between polls and 30 s when it is missing or 0; any command this slow means the server made az wait. */
+const SLOW_COMMAND_MS = 25_000;
+
+interface AzResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON (`-o json`); undefined when az printed nothing. */
+  json: unknown;
+}
+
+type Json = Record<string, unknown>;
+
+describe("the gallery lifecycle through az 2.45", { skip: existsSync(AZ) ? false : `${AZ} is not installed` }, () => {
+  let server: TestServer;
+  let configDir: string;
+  let sub: string;
+
+  /** Runs `az <args> -o json` with its own config dir; resolves with the exit code (never rejects on a non-zero exit). */
+  const az = (...args: string[]): Promise<AzResult> =>
+    new Promise((resolve, reject) => {
+      const started = Date.now();
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        AZURE_CONFIG_DIR: configDir,
+        AZURE_CORE_COLLECT_TELEMETRY: "false",
+        AZURE_CORE_ONLY_SHOW_ERRORS: "true",
+        AZURE_CORE_NO_COLOR: "true",
+        AZURE_CORE_SURVEY_MESSAGE: "false",
+      };
+      execFile(AZ, [...args, "-o", "json"], { env, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+        if (code === -1) return reject(new Error(`az ${args.join(" ")} did not finish: ${error?.message}\n${stderr}`));
+        const elapsed = Date.now() - started;
+        if (elapsed > SLOW_COMMAND_MS) return reject(new Error(`az ${args.join(" ")} took ${elapsed} ms: the server made it wait (Retry-After?)`));
+        let json: unknown;
+        if (code === 0 && stdout.trim() !== "") {
+          try {
+            json = JSON.parse(stdout);
+          } catch {
+            return reject(new Error(`az ${args.join(" ")} printed no JSON:\n${stdout}`));
+          }
+        }
+        resolve({ code, stdout, stderr, json });
+      });
+    });
+
+  /** az must succeed; returns its JSON output. */
+  const ok = async (...args: string[]): Promise<unknown> => {
+    const result = await az(...args);
+    assert.equal(result.code, 0, `az ${args.join(" ")} exited ${result.code}:\n${result.stderr}`);
+    return result.json;
+  };
+
+  /** az must fail with `code` and name the ARM error `armCode` on stderr. */
+  const refused = async (exitCode: number, armCode: string, ...args: string[]): Promise<string> => {
+    const result = await az(...args);
+    assert.equal(result.code, exitCode, `az ${args.join(" ")} should exit ${exitCode}, exited ${result.code}:\n${result.stdout}${result.stderr}`);
+    assert.match(result.stderr, new RegExp(armCode), `az ${args.join(" ")} should report ${armCode}:\n${result.stderr}`);
+    return result.stderr;
+  };
+
+  const galleryId = () => `/subscriptions/${sub}/resourceGroups/${RG}/providers/Microsoft.Compute/galleries/${GALLERY}`;
+  const sig = (...args: string[]) => ["sig", ...args, "-g", RG, "-r", GALLERY];
+
+  before(async () => {
+    assert.ok(process.env.REQUESTS_CA_BUNDLE, "REQUESTS_CA_BUNDLE must name the test CA (scripts/run-tests.mjs sets it)");
+    server = await startTestServer();
+    sub = server.connection.subscriptionId;
+    configDir = mkdtempSync(join(tmpdir(), "vitrine-az-"));
+  });
+  after(async () => {
+    await server?.close();
+    if (configDir) rmSync(configDir, { recursive: true, force: true });
+  });
+
+  it("registers the server as a cloud and logs in with the service principal", async () => {
+    const { endpoint, tenantId, clientId, clientSecret } = server.connection;
+    assert.equal(await ok("cloud", "register", "-n", "Vitrine", "--endpoint-resource-manager", `${endpoint}/`), undefined);
+    const cloud = (await ok("cloud", "show", "-n", "Vitrine")) as { endpoints: Json };
+    assert.equal(cloud.endpoints.resourceManager, `${endpoint}/`);
+    assert.equal(cloud.endpoints.activeDirectory, `${endpoint}/adfs`, "the login endpoint comes from /metadata/endpoints");
+    assert.equal(await ok("cloud", "set", "-n", "Vitrine"), undefined);
+
+    const login = (await ok("login", "--service-principal", "-u", clientId, "-p", clientSecret, "--tenant", tenantId)) as Json[];
+    assert.equal(login.length, 1);
+    assert.equal(login[0]?.id, sub);
+    assert.equal(login[0]?.tenantId, tenantId);
+    assert.equal(login[0]?.state, "Enabled");
+    assert.equal(login[0]?.cloudName, "Vitrine");
+    assert.deepEqual(login[0]?.user, { name: clientId, type: "servicePrincipal" });
+
+    const account = (await ok("account", "show")) as Json;
+    assert.equal(account.id, sub);
+    assert.equal(account.tenantId, tenantId);
+    assert.equal(account.environmentName, "Vitrine");
+    assert.equal(account.isDefault, true);
+  });
+
+  it("creates a resource group", async () => {
+    const group = (await ok("group", "create", "-n", RG, "-l", LOCATION)) as Json;
+    assert.equal(group.name, RG);
+    assert.equal(group.location, LOCATION);
+    assert.equal(group.id, `/subscriptions/${sub}/resourceGroups/${RG}`);
+    assert.equal((group.properties as Json).provisioningState, "Succeeded");
+  });
+
+  it("creates, shows, lists and updates a gallery", async () => {
+    const created = (await ok(...sig("create", "--description", "hello"))) as Json;
+    assert.equal(created.id, galleryId());
+    assert.equal(created.name, GALLERY);
+    assert.equal(created.type, "Microsoft.Compute/galleries");
+    assert.equal(created.location, LOCATION);
+    assert.equal(created.resourceGroup, RG, "az derives resourceGroup from the id");
+    assert.equal(created.description, "hello");
+    assert.equal(created.provisioningState, "Succeeded");
+    assert.equal((created.identifier as Json).uniqueName, `${sub}-${GALLERY.toUpperCase()}`);
+
+    const shown = (await ok(...sig("show"))) as Json;
+    assert.equal(shown.id, galleryId());
+    assert.equal(shown.description, "hello");
+
+    const inGroup = (await ok("sig", "list", "-g", RG)) as Json[];
+    assert.deepEqual(inGroup.map((g) => g.id), [galleryId()]);
+    const inSubscription = (await ok("sig", "list")) as Json[];
+    assert.deepEqual(inSubscription.map((g) => g.id), [galleryId()]);
+
+    const updated = (await ok(...sig("update", "--set", "description=changed"))) as Json;
+    assert.equal(updated.description, "changed");
+    assert.equal(updated.provisioningState, "Succeeded");
+    assert.equal(((await ok(...sig("show"))) as Json).description, "changed");
+  });
+
+  it("refuses a gallery name with a dash", async () => {
+    const stderr = await refused(1, "InvalidParameter", "sig", "create", "-g", RG, "-r", "bad-name");
+    assert.match(stderr, /Gallery name 'bad-name' is invalid/);
+    assert.match(stderr, /Target: galleryName/);
+    const all = (await ok("sig", "list", "-g", RG)) as Json[];
+    assert.deepEqual(all.map((g) => g.name), [GALLERY]);
+  });
+
+  it("creates image definitions, refusing a duplicate (publisher, offer, sku)", async () => {
+    const img1 = (await ok(
+      ...sig("image-definition", "create", "-i", "img1", "--os-type", "Linux", "-p", "pub", "-f", "off", "-s", "sku1",
+        "--hyper-v-generation", "V2", "--features", "SecurityType=TrustedLaunch", "--end-of-life-date", "2030-01-01"),
+    )) as Json;
+    assert.equal(img1.id, `${galleryId()}/images/img1`);
+    assert.equal(img1.type, "Microsoft.Compute/galleries/images");
+    assert.equal(img1.osType, "Linux");
+    assert.equal(img1.osState, "Generalized");
+    assert.equal(img1.hyperVGeneration, "V2");
+    assert.deepEqual(img1.features, [{ name: "SecurityType", value: "TrustedLaunch" }]);
+    assert.equal(new Date(img1.endOfLifeDate as string).toISOString(), "2030-01-01T12:59:59.000Z", "az sends T12:59:59 for a date");
+    assert.deepEqual(img1.identifier, { publisher: "pub", offer: "off", sku: "sku1" });
+    assert.equal(img1.provisioningState, "Succeeded");
+
+    // The three definitions of the documentation (azure-compute-gallery.md, "Image definitions").
+    const documented = [
+      ["myImage1", "Contoso", "Finance", "Backend"],
+      ["myImage2", "Contoso", "Finance", "Frontend"],
+      ["myImage3", "Testing", "Finance", "Frontend"],
+    ] as const;
+    for (const [name, publisher, offer, sku] of documented) {
+      const image = (await ok(...sig("image-definition", "create", "-i", name, "--os-type", "Linux", "-p", publisher, "-f", offer, "-s", sku))) as Json;
+      assert.equal(image.name, name);
+      assert.deepEqual(image.identifier, { publisher, offer, sku });
+      assert.equal(image.hyperVGeneration, "V1", "az's default");
+    }
+    const stderr = await refused(1, "GalleryImageIdentifierAlreadyExists",
+      ...sig("image-definition", "create", "-i", "myImage4", "--os-type", "Linux", "-p", "Contoso", "-f", "Finance", "-s", "Backend"));
+    assert.match(stderr, /myImage1/, "the message names the definition that holds the triple");
+  });
+
+  it("shows, lists and updates an image definition, refusing a change to an immutable property", async () => {
+    const shown = (await ok(...sig("image-definition", "show", "-i", "img1"))) as Json;
+    assert.equal(shown.id, `${galleryId()}/images/img1`);
+    assert.equal(shown.hyperVGeneration, "V2");
+
+    const listed = (await ok(...sig("image-definition", "list"))) as Json[];
+    assert.deepEqual(listed.map((i) => i.name).sort(), ["img1", "myImage1", "myImage2", "myImage3"]);
+    assert.ok(listed.every((i) => i.resourceGroup === RG));
+
+    const updated = (await ok(...sig("image-definition", "update", "-i", "img1", "--set", "description=x"))) as Json;
+    assert.equal(updated.description, "x");
+    assert.equal(updated.hyperVGeneration, "V2");
+    assert.deepEqual(updated.features, [{ name: "SecurityType", value: "TrustedLaunch" }]);
+
+    const stderr = await refused(1, "PropertyChangeNotAllowed", ...sig("image-definition", "update", "-i", "img1", "--set", "osState=Specialized"));
+    assert.match(stderr, /Changing property 'galleryImage\.properties\.osState' is not allowed/);
+    assert.equal(((await ok(...sig("image-definition", "show", "-i", "img1"))) as Json).osState, "Generalized");
+  });
+
+  it("refuses to delete a gallery that still holds image definitions", async () => {
+    const stderr = await refused(1, "CannotDeleteResource", ...sig("delete"));
+    assert.match(stderr, /Microsoft\.Compute\/galleries\/gal1\/images\//, "the message names a nested resource");
+    assert.equal(((await ok(...sig("show"))) as Json).id, galleryId());
+  });
+
+  it("creates, updates (PATCH), shows, lists and deletes a gallery application", async () => {
+    const app = ["sig", "gallery-application"];
+    const at = ["-g", RG, "-r", GALLERY, "-n", "app1"];
+    const created = (await ok(...app, "create", ...at, "--os-type", "Linux")) as Json;
+    assert.equal(created.id, `${galleryId()}/applications/app1`);
+    assert.equal(created.type, "Microsoft.Compute/galleries/applications");
+    assert.equal(created.supportedOsType, "Linux");
+    assert.equal(created.location, LOCATION);
+
+    const updated = (await ok(...app, "update", ...at, "--description", "newdesc")) as Json;
+    assert.equal(updated.description, "newdesc");
+    assert.equal(updated.supportedOsType, "Linux", "PATCH keeps what it does not name");
+
+    const shown = (await ok(...app, "show", ...at)) as Json;
+    assert.equal(shown.description, "newdesc");
+    const listed = (await ok(...app, "list", "-g", RG, "-r", GALLERY)) as Json[];
+    assert.deepEqual(listed.map((a) => a.id), [`${galleryId()}/applications/app1`]);
+
+    assert.equal(await ok(...app, "delete", ...at, "--yes"), undefined);
+    assert.deepEqual(await ok(...app, "list", "-g", RG, "-r", GALLERY), []);
+  });
+
+  it("deletes the image definitions, the gallery and the resource group", async () => {
+    for (const name of ["img1", "myImage1", "myImage2", "myImage3"]) {
+      assert.equal(await ok(...sig("image-definition", "delete", "-i", name)), undefined);
+    }
+    assert.deepEqual(await ok(...sig("image-definition", "list")), []);
+    assert.equal(await ok(...sig("delete")), undefined);
+    await refused(3, "ResourceNotFound", ...sig("show"));
+    assert.deepEqual(await ok("sig", "list"), []);
+
+    assert.equal(await ok("group", "delete", "-n", RG, "--yes"), undefined);
+    assert.equal(await ok("group", "exists", "-n", RG), false);
+  });
+});
