@@ -1,39 +1,45 @@
 #!/usr/bin/env node
-// Extracts the request schemas of the five gallery resources from the vendored REST spec into
-// src/core/spec/gallery-2024-03-03.json, fully resolved ($refs inlined, allOf merged) and cut
-// down to the keywords src/core/schema.ts checks. Re-run after changing the spec or the overlay:
+// Extracts the request schemas of the resources Vitrine serves from the vendored REST spec into
+// src/core/spec/*.json, fully resolved ($refs inlined, allOf merged) and cut down to the keywords
+// src/core/schema.ts checks. Re-run after changing the spec or the overlay:
 //
-//   node scripts/extract-spec.mjs [specDir] [outFile]
+//   node scripts/extract-spec.mjs [azureSpecDir]
 //
-// specDir defaults to ../shared/azure-spec/2024-03-03 beside the repository. A $ref that refers
-// back to a definition being resolved would be cut to `{}` (accept anything) and reported; the
-// 2024-03-03 gallery definitions have no such cycle.
+// azureSpecDir defaults to ../shared/azure-spec beside the repository. A $ref that refers back to
+// a definition being resolved is cut to `{}` (accept anything) and reported.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { argv, stdout } from "node:process";
 import { fileURLToPath } from "node:url";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const specDir = resolve(argv[2] ?? join(repoRoot, "../shared/azure-spec/2024-03-03"));
-const outFile = resolve(argv[3] ?? join(repoRoot, "src/core/spec/gallery-2024-03-03.json"));
+const specRoot = resolve(argv[2] ?? join(repoRoot, "../shared/azure-spec"));
 
-const roots = [
-  "Gallery",
-  "GalleryUpdate",
-  "GalleryImage",
-  "GalleryImageUpdate",
-  "GalleryImageVersion",
-  "GalleryImageVersionUpdate",
-  "GalleryApplication",
-  "GalleryApplicationUpdate",
-  "GalleryApplicationVersion",
-  "GalleryApplicationVersionUpdate",
+const bundles = [
+  {
+    file: "2024-03-03/gallery.json",
+    out: "gallery-2024-03-03.json",
+    roots: [
+      "Gallery",
+      "GalleryUpdate",
+      "GalleryImage",
+      "GalleryImageUpdate",
+      "GalleryImageVersion",
+      "GalleryImageVersionUpdate",
+      "GalleryApplication",
+      "GalleryApplicationUpdate",
+      "GalleryApplicationVersion",
+      "GalleryApplicationVersionUpdate",
+    ],
+  },
+  { file: "disk-2025-01-02/DiskRP.json", out: "disk-2025-01-02.json", roots: ["Disk", "DiskUpdate", "Snapshot", "SnapshotUpdate", "GrantAccessData"] },
+  { file: "compute-2024-07-01/image.json", out: "image-2024-07-01.json", roots: ["Image", "ImageUpdate"] },
 ];
 
 // Newer api-versions the SDK sends (2025-03-03) add one property to the publishing profile that
 // image versions and application versions share; we serve one superset model.
 const overlay = {
-  file: "gallery.json",
+  file: "2024-03-03/gallery.json",
   definition: "GalleryArtifactPublishingProfileBase",
   properties: {
     storageAccountStrategy: {
@@ -123,19 +129,21 @@ function sortKeys(value) {
   return value;
 }
 
-const galleryFile = join(specDir, "gallery.json");
-const overlaid = load(join(specDir, overlay.file)).definitions[overlay.definition];
+const overlaid = load(join(specRoot, overlay.file)).definitions[overlay.definition];
 for (const [name, schema] of Object.entries(overlay.properties)) {
   overlaid.properties[name] ??= schema;
 }
 
-const out = {};
-for (const name of roots) {
-  const { node, path, key } = target(`#/definitions/${name}`, galleryFile);
-  out[name] = resolveSchema(node, path, [key]);
+for (const bundle of bundles) {
+  const specFile = join(specRoot, bundle.file);
+  const out = {};
+  for (const name of bundle.roots) {
+    const { node, path, key } = target(`#/definitions/${name}`, specFile);
+    out[name] = resolveSchema(node, path, [key]);
+  }
+  const outFile = join(repoRoot, "src/core/spec", bundle.out);
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, `${JSON.stringify(sortKeys(out), null, 2)}\n`);
+  stdout.write(`wrote ${outFile}: ${bundle.roots.join(", ")}\n`);
 }
-
-mkdirSync(dirname(outFile), { recursive: true });
-writeFileSync(outFile, `${JSON.stringify(sortKeys(out), null, 2)}\n`);
-stdout.write(`wrote ${outFile}: ${roots.join(", ")}\n`);
 if (cycles.size) stdout.write(`cycles cut to {}: ${[...cycles].join(", ")}\n`);

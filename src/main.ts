@@ -6,13 +6,18 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { publicUrlFor, type Config } from "./config.js";
-import { GalleryResources } from "./core/services/gallery-resources.js";
+import { TrackedResources } from "./core/services/tracked-resources.js";
+import { Disks } from "./core/services/disks.js";
 import { Operations } from "./core/services/operations.js";
 import { ResourceGroups } from "./core/services/resource-groups.js";
 import { Subscriptions } from "./core/services/subscriptions.js";
 import { Usages } from "./core/services/usages.js";
 import type { ServerContext } from "./arm/context.js";
 import { buildServer } from "./arm/server.js";
+import { BlobDiskContent } from "./blob/disk-content.js";
+import { FsChunkStore } from "./blob/drivers/fs-chunk-store.js";
+import { UploadStaging } from "./blob/upload-staging.js";
+import { HmacAccessSigner } from "./identity/access-urls.js";
 import { ensureTlsMaterial } from "./identity/certificates.js";
 import { Directory, verifySecret } from "./identity/directory.js";
 import { TokenService } from "./identity/tokens.js";
@@ -61,15 +66,32 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
     const tokens = await TokenService.open(store, clock);
 
     let publicUrl = config.publicUrl ?? "";
+    const trackedResources = new TrackedResources({ store, clock, limits: config.limits });
+    const operations = new Operations({ store, clock, ids });
+    const signer = await HmacAccessSigner.open(store, () => publicUrl);
+    const regionStores = new Map<string, FsChunkStore>();
+    const diskContent = new BlobDiskContent(
+      {
+        storeFor: (region) => {
+          let chunkStore = regionStores.get(region);
+          if (!chunkStore) regionStores.set(region, (chunkStore = new FsChunkStore(join(config.dataDir, "regions", region))));
+          return chunkStore;
+        },
+      },
+      new UploadStaging(join(config.dataDir, "uploads")),
+    );
     const context: ServerContext = {
       config,
       publicUrl: () => publicUrl,
       directory,
       tokens,
-      galleryResources: new GalleryResources({ store, clock, limits: config.limits }),
+      trackedResources,
       resourceGroups: new ResourceGroups({ store, clock }),
+      disks: new Disks({ resources: trackedResources, content: diskContent, signer, operations, ids, clock }),
+      diskContent,
+      signer,
       subscriptions: new Subscriptions({ store }),
-      operations: new Operations({ store, clock, ids }),
+      operations,
       usages: new Usages({ store, limits: config.limits }),
       clock,
       ids,
@@ -99,6 +121,7 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
       directory,
       close: async () => {
         await app.close();
+        await operations.idle();
         await store.close();
       },
     };

@@ -2,12 +2,15 @@
 // needs to render URLs. Routes reach nothing else.
 
 import type { Config } from "../config.js";
-import type { GalleryResources } from "../core/services/gallery-resources.js";
+import type { TrackedResources } from "../core/services/tracked-resources.js";
 import type { ResourceGroups } from "../core/services/resource-groups.js";
 import type { Directory } from "../identity/directory.js";
 import type { TokenService } from "../identity/tokens.js";
 import type { Clock } from "../ports/clock.js";
 import type { Ids } from "../ports/ids.js";
+import type { AccessSigner } from "../ports/access-signer.js";
+import type { DiskContent } from "../ports/disk-content.js";
+import type { Disks } from "../core/services/disks.js";
 import type { Operations } from "../core/services/operations.js";
 import type { Subscriptions } from "../core/services/subscriptions.js";
 import type { Usages } from "../core/services/usages.js";
@@ -18,8 +21,12 @@ export interface ServerContext {
   publicUrl(): string;
   directory: Directory;
   tokens: TokenService;
-  galleryResources: GalleryResources;
+  trackedResources: TrackedResources;
   resourceGroups: ResourceGroups;
+  disks: Disks;
+  /** Disk data (page writes, exports) for the data-plane routes. */
+  diskContent: DiskContent;
+  signer: AccessSigner;
   subscriptions: Subscriptions;
   operations: Operations;
   usages: Usages;

@@ -2,12 +2,13 @@
 // errors, the error envelope) and the route groups.
 
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { errors } from "../core/errors.js";
 import type { ServerContext } from "./context.js";
-import { installErrorHandling } from "./errors.js";
+import { envelope, installErrorHandling } from "./errors.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerArmRoutes } from "./routes/arm.js";
+import { registerDiskDataRoutes } from "./routes/disk-data.js";
 import { registerIdentityRoutes } from "./routes/identity.js";
 
 export interface TlsOptions {
@@ -22,10 +23,14 @@ export function buildServer(context: ServerContext, tls: TlsOptions): FastifyIns
     logger: { level: context.config.logLevel },
     genReqId: (request) => headerValue(request.headers["x-ms-client-request-id"]) ?? randomUUID(),
     forceCloseConnections: true,
+    // The router's own refusals (a malformed URL, an over-long path segment) in the ARM envelope too.
+    frameworkErrors: (error, _request, reply) => {
+      void (reply as unknown as FastifyReply).status(400).send(envelope(errors.invalidRequestContent(error.message)));
+    },
     // ARM paths are case-insensitive; handlers parse request.url themselves, so casing is kept.
     // Duplicate slashes are ignored as ARM does: az joins `<endpoint>/` (the documented form of
     // `az cloud register --endpoint-resource-manager`) and `/metadata/endpoints` into `//metadata/...`.
-    routerOptions: { caseSensitive: false, ignoreDuplicateSlashes: true },
+    routerOptions: { caseSensitive: false, ignoreDuplicateSlashes: true, maxParamLength: 2048 },
   });
 
   app.addHook("onRequest", async (request, reply) => {
@@ -51,6 +56,7 @@ export function buildServer(context: ServerContext, tls: TlsOptions): FastifyIns
   registerIdentityRoutes(app, context);
   registerArmRoutes(app, context);
   registerAdminRoutes(app, context);
+  registerDiskDataRoutes(app, context);
   return app;
 }
 

@@ -31,6 +31,14 @@ const COMPUTE_VERSIONS = [
   "2026-03-01",
 ] as const;
 
+/** DiskRP versions (disks, snapshots); @azure/arm-compute 24 sends 2025-01-02. */
+const DISK_VERSIONS = [
+  "2016-04-30-preview", "2017-03-30", "2018-04-01", "2018-06-01", "2018-09-30", "2019-03-01", "2019-07-01",
+  "2019-11-01", "2020-05-01", "2020-06-30", "2020-09-30", "2020-12-01", "2021-04-01", "2021-08-01",
+  "2021-12-01", "2022-03-02", "2022-07-02", "2023-01-02", "2023-04-02", "2023-10-02", "2024-03-02",
+  "2025-01-02",
+] as const;
+
 /** Microsoft.Resources versions (subscriptions, resource groups). */
 const RESOURCES_VERSIONS = [
   "2014-04-01", "2015-01-01", "2015-11-01", "2016-02-01", "2016-06-01", "2016-07-01", "2016-09-01",
@@ -40,12 +48,13 @@ const RESOURCES_VERSIONS = [
   "2022-12-01", "2023-07-01", "2024-03-01", "2024-07-01", "2024-11-01", "2025-03-01", "2025-04-01",
 ] as const;
 
-export type ApiVersionFamily = "gallery" | "application" | "compute" | "resources";
+export type ApiVersionFamily = "gallery" | "application" | "compute" | "disk" | "resources";
 
 const FAMILIES: Record<ApiVersionFamily, readonly string[]> = {
   gallery: GALLERY_VERSIONS,
   application: APPLICATION_VERSIONS,
   compute: COMPUTE_VERSIONS,
+  disk: DISK_VERSIONS,
   resources: RESOURCES_VERSIONS,
 };
 
@@ -55,3 +64,6 @@ export const isWellFormedApiVersion = (version: string): boolean => /^\d{4}-\d{2
 
 export const isSupportedApiVersion = (family: ApiVersionFamily, version: string): boolean =>
   FAMILIES[family].includes(version.toLowerCase());
+
+/** Whether any resource type publishes `version`: operation status is polled with the version of whatever started it. */
+export const isKnownApiVersion = (version: string): boolean => Object.values(FAMILIES).some((versions) => versions.includes(version.toLowerCase()));

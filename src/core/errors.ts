@@ -145,6 +145,29 @@ export const errors = {
       `Operation could not be completed as it results in exceeding approved ${quota} quota. Location: ${location}, Current Limit: ${limit}, Current Usage: ${usage}, Additional Required: 1.`,
     ),
 
+  // --- disks, snapshots and their bytes ---
+  unsupportedCreateOption: (option: string, supported: readonly string[]) =>
+    new ArmError(400, "InvalidParameter", `createOption ${q(option)} is not supported by Vitrine; supported: ${supported.join(", ")}.`, "disk.properties.creationData.createOption"),
+  invalidUploadSize: (size: number) =>
+    new ArmError(
+      400,
+      "InvalidParameter",
+      `uploadSizeBytes ${size} is not valid: a direct upload is a fixed VHD, a whole number of MiB from 20 MiB to 32 TiB plus its 512-byte footer (e.g. 10737418752 for 10 GiB).`,
+      "disk.properties.creationData.uploadSizeBytes",
+    ),
+  diskSourceNotFound: (id: string) =>
+    new ArmError(404, "NotFound", `Source ${id} is not found. Please check source exists, and is in the same region as the resource being created.`, "sourceResourceId"),
+  invalidDiskState: (name: string, state: string, action: string, wanted: string) =>
+    new ArmError(409, "OperationNotAllowed", `Disk ${q(name)} is in state ${q(state)}; ${action} needs it to be ${wanted}.`),
+  invalidDiskImage: (reason: string) => new ArmError(400, "InvalidDiskImage", `The disk image was refused: ${reason}`),
+
+  // --- the data plane (disk access URLs); rendered in Azure Storage's XML error shape ---
+  dataAccessDenied: (reason: string) =>
+    new ArmError(403, "AuthenticationFailed", `Server failed to authenticate the request. ${reason}`),
+  invalidPageWrite: (reason: string) => new ArmError(416, "InvalidPageRange", `The page range specified is invalid. ${reason}`),
+  invalidHeaderValue: (header: string, reason: string) =>
+    new ArmError(400, "InvalidHeaderValue", `The value for one of the HTTP headers is not in the correct format: ${header}. ${reason}`, header),
+
   // --- everything else ---
   internal: () => new ArmError(500, "InternalServerError", "The server encountered an internal error. Please retry the request."),
 } as const;

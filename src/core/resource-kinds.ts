@@ -3,8 +3,9 @@
 // CRUD flow itself is one service (services/gallery-resources.ts) driven by these descriptors.
 
 import type { ApiVersionFamily } from "./api-versions.js";
+import { diskKind, snapshotKind } from "./disk-kinds.js";
 import { errors, type ArmError } from "./errors.js";
-import type { gallerySchemas } from "./schema.js";
+import type { SchemaName } from "./schema.js";
 import { checkArtifactName, checkFutureDate, checkGalleryName, checkIdentifierPart, checkMinNotAboveMax } from "./validate.js";
 
 type Props = Record<string, unknown>;
@@ -27,8 +28,8 @@ export interface ResourceKind {
   root: string;
   /** What error messages call one of these. */
   label: string;
-  schema: keyof typeof gallerySchemas;
-  updateSchema: keyof typeof gallerySchemas;
+  schema: SchemaName;
+  updateSchema: SchemaName;
   checkName(name: string): ArmError | undefined;
   /** Property paths (dotted, under `properties`) that an update may change. */
   updatable(next: Props): readonly string[];
@@ -122,7 +123,7 @@ export const galleryApplicationKind: ResourceKind = {
   finish: (props) => props,
 };
 
-export const RESOURCE_KINDS: readonly ResourceKind[] = [galleryKind, galleryImageKind, galleryApplicationKind];
+export const RESOURCE_KINDS: readonly ResourceKind[] = [galleryKind, galleryImageKind, galleryApplicationKind, diskKind, snapshotKind];
 
 /** The kind whose segments match `types` (case-insensitively), e.g. ["Galleries", "images"]. */
 export function kindForSegments(types: readonly string[]): ResourceKind | undefined {

@@ -4,7 +4,9 @@
 // read-only and unknown properties ignored, property names and enum values matched regardless
 // of case and stored in the spec's casing.
 import { errors, type ArmError } from "./errors.js";
-import specJson from "./spec/gallery-2024-03-03.json" with { type: "json" };
+import diskSpec from "./spec/disk-2025-01-02.json" with { type: "json" };
+import gallerySpec from "./spec/gallery-2024-03-03.json" with { type: "json" };
+import imageSpec from "./spec/image-2024-07-01.json" with { type: "json" };
 
 export interface Schema {
   type?: string;
@@ -42,8 +44,18 @@ export type GallerySchemaName =
   | "GalleryApplicationVersion"
   | "GalleryApplicationVersionUpdate";
 
-/** Request schemas of api-version 2024-03-03, plus the 2025-03-03 storageAccountStrategy. */
-export const gallerySchemas: Record<GallerySchemaName, Schema> = specJson;
+/** Gallery request schemas of api-version 2024-03-03, plus the 2025-03-03 storageAccountStrategy. */
+export const gallerySchemas: Record<GallerySchemaName, Schema> = gallerySpec;
+
+export type DiskSchemaName = "Disk" | "DiskUpdate" | "Snapshot" | "SnapshotUpdate" | "GrantAccessData" | "Image" | "ImageUpdate";
+
+/** Disks and snapshots (DiskRP 2025-01-02) and managed images (ComputeRP 2024-07-01). */
+export const diskSchemas: Record<DiskSchemaName, Schema> = { ...(diskSpec as Record<string, Schema>), ...(imageSpec as Record<string, Schema>) } as Record<DiskSchemaName, Schema>;
+
+export type SchemaName = GallerySchemaName | DiskSchemaName;
+
+/** Every request schema Vitrine checks bodies against. */
+export const armSchemas: Record<SchemaName, Schema> = { ...gallerySchemas, ...diskSchemas };
 
 // Where a value sits: ARM's dotted error target, JSON.NET's path (no root) and the property name.
 interface Location {

@@ -25,8 +25,14 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   return timingSafeEqual(actual, expected);
 }
 
-/** A client secret in the style Entra ID issues: 40 URL-safe characters. */
-export const newSecret = (): string => randomBytes(30).toString("base64url");
+/**
+ * A client secret in the style Entra ID issues: 40 URL-safe characters. It never starts with
+ * "-", which command lines (az login -p) would take for an option.
+ */
+export const newSecret = (): string => {
+  const secret = randomBytes(30).toString("base64url");
+  return secret.startsWith("-") ? `V${secret.slice(1)}` : secret;
+};
 
 export interface CreatedPrincipal {
   principal: ServicePrincipalRecord;

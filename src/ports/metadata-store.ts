@@ -52,6 +52,8 @@ export interface ResourceRecord {
   uniqueKey: string | null;
   /** The ARM JSON served for the resource (location, tags, properties, ...). */
   body: Record<string, unknown>;
+  /** What Vitrine keeps about the resource but never serves (a disk's content, an upload's state). */
+  internal?: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
 }

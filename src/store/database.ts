@@ -52,6 +52,8 @@ export interface ResourcesTable {
   unique_key: string | null;
   /** JSON object. */
   body: string;
+  /** JSON object or null: what Vitrine keeps about a resource but does not serve (migration 0002). */
+  internal: string | null;
   created_at: string;
   updated_at: string;
 }

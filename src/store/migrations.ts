@@ -12,8 +12,14 @@ export const RESOURCES_UNIQUE_KEY = "resources_unique_key";
 export function migrationProvider(dialect: SchemaDialect): MigrationProvider {
   const migrations: Record<string, Migration> = {
     "0001-initial": { up: (db) => initial(db, dialect) },
+    "0002-resource-internal": { up: addResourceInternal },
   };
   return { getMigrations: async () => migrations };
+}
+
+/** What Vitrine keeps about a resource without serving it (a disk's manifest, an upload's state). */
+async function addResourceInternal(db: Kysely<unknown>): Promise<void> {
+  await db.schema.alterTable("resources").addColumn("internal", "text").execute();
 }
 
 async function initial(db: Kysely<unknown>, dialect: SchemaDialect): Promise<void> {

@@ -81,6 +81,7 @@ export function toResourceRow(resource: ResourceRecord): Insertable<ResourcesTab
     location: resource.location,
     unique_key: resource.uniqueKey,
     body: JSON.stringify(resource.body),
+    internal: resource.internal === undefined ? null : JSON.stringify(resource.internal),
     created_at: resource.createdAt,
     updated_at: resource.updatedAt,
   };
@@ -98,6 +99,7 @@ export function toResourceRecord(row: Selectable<ResourcesTable>): ResourceRecor
     location: row.location,
     uniqueKey: row.unique_key,
     body: JSON.parse(row.body) as Record<string, unknown>,
+    ...(row.internal !== null && { internal: JSON.parse(row.internal) as Record<string, unknown> }),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -131,5 +133,10 @@ export function toOperationRecord(row: Selectable<OperationsTable>): OperationRe
 
 /** The columns `updateResource` replaces. */
 export function toResourceUpdate(resource: ResourceRecord): Updateable<ResourcesTable> {
-  return { body: JSON.stringify(resource.body), location: resource.location, updated_at: resource.updatedAt };
+  return {
+    body: JSON.stringify(resource.body),
+    internal: resource.internal === undefined ? null : JSON.stringify(resource.internal),
+    location: resource.location,
+    updated_at: resource.updatedAt,
+  };
 }

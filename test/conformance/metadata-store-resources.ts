@@ -49,6 +49,17 @@ export function resourceCases(store: StoreAccess): void {
       assert.equal(await store().getResource(ghost.key), undefined);
     });
 
+    it("keeps internal data beside the body, and updates or clears it", async () => {
+      const group = await mustCreate(store(), resourceGroup(newId(), "rg"));
+      const created = await mustCreate(store(), { ...gallery(group, "disky"), internal: { manifest: "sha256:ab", parts: [1, 2] } });
+      assert.deepEqual((await store().getResource(created.key))?.internal, { manifest: "sha256:ab", parts: [1, 2] });
+      await store().updateResource({ ...created, internal: { manifest: "sha256:cd" } });
+      assert.deepEqual((await store().getResource(created.key))?.internal, { manifest: "sha256:cd" });
+      const { internal: _internal, ...withoutInternal } = created;
+      await store().updateResource(withoutInternal);
+      assert.equal((await store().getResource(created.key))?.internal, undefined);
+    });
+
     it("lists by key in byte order, a page at a time", async () => {
       const group = await mustCreate(store(), resourceGroup(newId(), "rg"));
       // Punctuation and case that a locale-aware collation would order differently.

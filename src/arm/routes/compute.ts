@@ -1,48 +1,58 @@
 // Microsoft.Compute: the gallery resources, usages and operation status.
 
-import { isSupportedApiVersion } from "../../core/api-versions.js";
+import { isKnownApiVersion } from "../../core/api-versions.js";
 import { errors } from "../../core/errors.js";
 import { findRegion } from "../../core/regions.js";
-import { galleryKind, kindForSegments } from "../../core/resource-kinds.js";
-import { renderResource, type ResourceRef } from "../../core/services/gallery-resources.js";
+import { kindForSegments, type ResourceKind } from "../../core/resource-kinds.js";
+import { renderResource, type ResourceRef } from "../../core/services/tracked-resources.js";
 import { renderOperation } from "../../core/services/operations.js";
 import type { SubscriptionRecord } from "../../ports/metadata-store.js";
 import type { ServerContext } from "../context.js";
 import { setOperationHeaders } from "../lro.js";
 import { listBody, skipTokenOf } from "../paging.js";
 import { methodNotAllowed, requireApiVersion, type ArmRequest } from "./arm.js";
+import { handleDiskAction, handleDiskWrite, isDiskKind } from "./disks.js";
 
 export async function handleCompute(context: ServerContext, arm: ArmRequest): Promise<unknown> {
   const subscription = arm.subscription as SubscriptionRecord;
   const types = arm.path.types.map((t) => t.toLowerCase());
+  const names = arm.path.names;
   if (arm.path.resourceGroup === undefined) {
-    if (types.length === 1 && types[0] === "galleries" && arm.path.names.length === 0) return listGalleriesOfSubscription(context, arm, subscription);
     if (types[0] === "locations" && types.length === 2) return handleLocation(context, arm, subscription);
+    const topLevel = kindForSegments(types);
+    if (topLevel && topLevel.segments.length === 1 && names.length === 0) return listBySubscription(context, arm, subscription, topLevel);
     throw errors.invalidResourceType(arm.path.types.join("/"), "Microsoft.Compute", arm.apiVersion);
   }
-  const kind = kindForSegments(types);
+  // POST .../{type}/{name}/{action}, e.g. disks/d1/beginGetAccess
+  const action = arm.method === "POST" && types.length === names.length + 1 && names.length > 0 ? types[types.length - 1] : undefined;
+  const kind = kindForSegments(action ? types.slice(0, -1) : types);
   if (!kind) throw errors.invalidResourceType(arm.path.types.join("/"), "Microsoft.Compute", arm.apiVersion);
   requireApiVersion(arm, kind.apiFamily, kind.segments.join("/"));
-  const ref: ResourceRef = { subscription, resourceGroup: arm.path.resourceGroup, kind, names: arm.path.names };
-  if (arm.path.names.length < kind.segments.length) return listChildren(context, arm, ref);
+  const ref: ResourceRef = { subscription, resourceGroup: arm.path.resourceGroup, kind, names };
+  if (isDiskKind(kind)) {
+    if (action) return handleDiskAction(context, arm, ref, action);
+    if (arm.method === "PUT" || arm.method === "DELETE") return handleDiskWrite(context, arm, ref);
+  }
+  if (action) throw errors.invalidResourceType(arm.path.types.join("/"), "Microsoft.Compute", arm.apiVersion);
+  if (names.length < kind.segments.length) return listChildren(context, arm, ref);
   return handleResource(context, arm, ref);
 }
 
-async function listGalleriesOfSubscription(context: ServerContext, arm: ArmRequest, subscription: SubscriptionRecord) {
-  requireApiVersion(arm, "gallery", "galleries");
+async function listBySubscription(context: ServerContext, arm: ArmRequest, subscription: SubscriptionRecord, kind: ResourceKind) {
+  requireApiVersion(arm, kind.apiFamily, kind.segments.join("/"));
   if (arm.method !== "GET") methodNotAllowed(arm);
-  const page = await context.galleryResources.listBySubscription(subscription, galleryKind, { afterKey: skipTokenOf(arm.request), limit: context.config.pageSize });
+  const page = await context.trackedResources.listBySubscription(subscription, kind, { afterKey: skipTokenOf(arm.request), limit: context.config.pageSize });
   return listBody(context.publicUrl(), arm.request, page.items.map(renderResource), page.next);
 }
 
 async function listChildren(context: ServerContext, arm: ArmRequest, ref: ResourceRef) {
   if (arm.method !== "GET") methodNotAllowed(arm);
-  const page = await context.galleryResources.list(ref, { afterKey: skipTokenOf(arm.request), limit: context.config.pageSize });
+  const page = await context.trackedResources.list(ref, { afterKey: skipTokenOf(arm.request), limit: context.config.pageSize });
   return listBody(context.publicUrl(), arm.request, page.items.map(renderResource), page.next);
 }
 
 async function handleResource(context: ServerContext, arm: ArmRequest, ref: ResourceRef) {
-  const resources = context.galleryResources;
+  const resources = context.trackedResources;
   const { reply } = arm;
   switch (arm.method) {
     case "GET":
@@ -79,8 +89,8 @@ async function handleLocation(context: ServerContext, arm: ArmRequest, subscript
     return { value: await context.usages.list(subscription, region.name) };
   }
   if (leaf === "capsoperations" && operationId !== undefined) {
-    // Polled with the api-version of the request that started it: a gallery or a compute one.
-    if (!isSupportedApiVersion("compute", arm.apiVersion)) requireApiVersion(arm, "gallery", "locations/capsOperations");
+    // Polled with the api-version of the request that started it: gallery, disk or compute.
+    if (!isKnownApiVersion(arm.apiVersion)) requireApiVersion(arm, "gallery", "locations/capsOperations");
     const operation = await context.operations.get(subscription.id, operationId);
     const monitor = (arm.request.query as Record<string, string | undefined>).monitor === "true";
     const status = monitor && operation.status === "InProgress" ? 202 : 200;

@@ -1,12 +1,14 @@
 // Long-running operations: every asynchronous ARM request gets a durable record that a client
 // polls (on any server of a scaled-out deployment, since it lives in the metadata store).
 
-import { errors, type ArmError } from "../errors.js";
+import { ArmError, errors } from "../errors.js";
 import type { Clock } from "../../ports/clock.js";
 import type { Ids } from "../../ports/ids.js";
 import type { MetadataStore, OperationRecord } from "../../ports/metadata-store.js";
 
 export class Operations {
+  private readonly running = new Map<string, Promise<unknown>>();
+
   constructor(private readonly deps: { store: MetadataStore; clock: Clock; ids: Ids }) {}
 
   /** Records an operation that finished while the request was served. */
@@ -20,10 +22,45 @@ export class Operations {
       status: failure ? "Failed" : "Succeeded",
       startTime: now,
       endTime: now,
-      error: failure ? { code: failure.code, message: failure.message, ...(failure.target && { target: failure.target }) } : null,
+      error: failure ? armErrorBody(failure) : null,
     };
     await this.deps.store.putOperation(operation);
     return operation;
+  }
+
+  /**
+   * Records an operation as running, runs `work` in the background and records how it ended. The
+   * record is returned at once, for the client to poll.
+   */
+  async start(subscriptionId: string, location: string, resourceId: string, work: () => Promise<void>): Promise<OperationRecord> {
+    const operation: OperationRecord = {
+      id: this.deps.ids.uuid(),
+      subscriptionId: subscriptionId.toLowerCase(),
+      location,
+      resourceId,
+      status: "InProgress",
+      startTime: this.deps.clock.now().toISOString(),
+      endTime: null,
+      error: null,
+    };
+    await this.deps.store.putOperation(operation);
+    const finish = (error: { code: string; message: string; target?: string } | null) =>
+      this.deps.store.putOperation({ ...operation, status: error ? "Failed" : "Succeeded", endTime: this.deps.clock.now().toISOString(), error });
+    this.running.set(
+      operation.id,
+      work()
+        .then(
+          () => finish(null),
+          (error: unknown) => finish(error instanceof ArmError ? armErrorBody(error) : { code: "InternalServerError", message: String(error instanceof Error ? error.message : error) }),
+        )
+        .finally(() => this.running.delete(operation.id)),
+    );
+    return operation;
+  }
+
+  /** Waits for the operations this process runs (shutdown, tests). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
   }
 
   async get(subscriptionId: string, id: string): Promise<OperationRecord> {
@@ -32,6 +69,8 @@ export class Operations {
     return operation;
   }
 }
+
+const armErrorBody = (error: ArmError) => ({ code: error.code, message: error.message, ...(error.target && { target: error.target }) });
 
 /** The status body ARM's pollers read (`status` is what they branch on). */
 export function renderOperation(operation: OperationRecord): Record<string, unknown> {

@@ -6,7 +6,7 @@ import { checkResourceGroupName } from "../validate.js";
 import type { Clock } from "../../ports/clock.js";
 import type { MetadataStore, ResourceRecord, SubscriptionRecord } from "../../ports/metadata-store.js";
 import { resolveLocation } from "./locations.js";
-import type { Page } from "./gallery-resources.js";
+import type { Page } from "./tracked-resources.js";
 
 export const RESOURCE_GROUP_TYPE = "Microsoft.Resources/resourceGroups";
 

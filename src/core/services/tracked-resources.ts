@@ -1,11 +1,12 @@
-// Create, read, update, list and delete of the gallery resources (galleries, image definitions,
-// applications, ...). One flow for all of them; what differs lives in resource-kinds.ts.
+// Create, read, update, list and delete of ARM tracked resources under Microsoft.Compute
+// (galleries, image definitions, applications, disks, snapshots, ...). One flow for all of them;
+// what differs lives in resource-kinds.ts, and what a create needs beyond it in `onCreate`.
 
 import { errors } from "../errors.js";
 import { quotaFor, type Limits } from "../limits.js";
 import { keyOf, parentIdOf, providerResourceId, resourceGroupId } from "../resource-id.js";
 import type { ResourceKind } from "../resource-kinds.js";
-import { conform, gallerySchemas } from "../schema.js";
+import { conform, armSchemas } from "../schema.js";
 import { applyUpdate, mergePatch } from "../validate.js";
 import type { Clock } from "../../ports/clock.js";
 import type { MetadataStore, ResourceRecord, SubscriptionRecord } from "../../ports/metadata-store.js";
@@ -29,14 +30,20 @@ export interface Page<T> {
 
 type Props = Record<string, unknown>;
 
-export interface GalleryResourceDeps {
+/**
+ * What a kind with side effects (a disk copied from a snapshot, ...) adds to a new resource: it may
+ * rewrite the properties and attach internal data; it throws to refuse the create.
+ */
+export type OnCreate = (input: { id: string; location: string; body: Props; properties: Props }) => Promise<{ properties?: Props; internal?: object }>;
+
+export interface TrackedResourceDeps {
   store: MetadataStore;
   clock: Clock;
   limits: Limits;
 }
 
-export class GalleryResources {
-  constructor(private readonly deps: GalleryResourceDeps) {}
+export class TrackedResources {
+  constructor(private readonly deps: TrackedResourceDeps) {}
 
   async get(ref: ResourceRef): Promise<ResourceRecord> {
     const record = await this.deps.store.getResource(keyOf(idOf(ref)));
@@ -59,8 +66,8 @@ export class GalleryResources {
     return pageOf(items, page.limit);
   }
 
-  /** PUT: create, or replace what may change. */
-  async put(ref: ResourceRef, raw: unknown): Promise<{ record: ResourceRecord; created: boolean }> {
+  /** PUT: create, or replace what may change. `onCreate` runs only when the resource is new. */
+  async put(ref: ResourceRef, raw: unknown, onCreate?: OnCreate): Promise<{ record: ResourceRecord; created: boolean }> {
     const { kind } = ref;
     const name = lastName(ref);
     const existing = await this.deps.store.getResource(keyOf(idOf(ref)));
@@ -70,19 +77,36 @@ export class GalleryResources {
     }
     // `properties` itself is optional in the spec; its required members are not.
     const withProperties = isObject(raw) ? { ...raw, properties: raw.properties ?? {} } : raw;
-    const body = conform(withProperties, gallerySchemas[kind.schema], { root: kind.root, requireRequired: true }) as Props;
+    const body = conform(withProperties, armSchemas[kind.schema], { root: kind.root, requireRequired: true }) as Props;
     const location = resolveLocation(body.location, ref.subscription, kind.type);
     if (existing) {
       if (existing.location !== location) throw errors.resourceExistsInOtherLocation(name, existing.location, ref.resourceGroup, location);
       return { record: await this.replace(ref, existing, body), created: false };
     }
-    return { record: await this.create(ref, body, location), created: true };
+    return { record: await this.create(ref, body, location, onCreate), created: true };
+  }
+
+  /** Stores a changed record (state transitions of disks, versions, ...): body and internal data. */
+  async save(record: ResourceRecord): Promise<ResourceRecord> {
+    const updated = await this.deps.store.updateResource({ ...record, updatedAt: this.deps.clock.now().toISOString() });
+    if (!updated) throw errors.resourceNotFound(record.id.split("/providers/")[1] ?? record.id, record.resourceGroup);
+    return updated;
+  }
+
+  /** The ARM id `ref` names. */
+  idOf(ref: ResourceRef): string {
+    return idOf(ref);
+  }
+
+  /** Any tracked resource by its ARM id (or key), or undefined. */
+  find(id: string): Promise<ResourceRecord | undefined> {
+    return this.deps.store.getResource(keyOf(id));
   }
 
   /** PATCH: merge the supplied properties and tags into the resource, then apply as an update. */
   async patch(ref: ResourceRef, raw: unknown): Promise<ResourceRecord> {
     const existing = await this.get(ref);
-    const patch = conform(raw, gallerySchemas[ref.kind.updateSchema], { root: ref.kind.root, requireRequired: false }) as Props;
+    const patch = conform(raw, armSchemas[ref.kind.updateSchema], { root: ref.kind.root, requireRequired: false }) as Props;
     const merged = mergePatch(existing.body, patch);
     // ARM replaces the whole tag set on PATCH rather than merging it.
     if (patch.tags !== undefined) merged.tags = patch.tags;
@@ -103,14 +127,15 @@ export class GalleryResources {
     }
   }
 
-  private async create(ref: ResourceRef, body: Props, location: string): Promise<ResourceRecord> {
+  private async create(ref: ResourceRef, body: Props, location: string, onCreate?: OnCreate): Promise<ResourceRecord> {
     const { kind } = ref;
     const name = lastName(ref);
     const context = { subscriptionId: ref.subscription.id, name, now: this.deps.clock.now() };
     const input = (body.properties ?? {}) as Props;
     kind.check(input, context);
-    const properties = kind.finish(input, context);
     const id = idOf(ref);
+    const extra = onCreate ? await onCreate({ id, location, body, properties: input }) : {};
+    const properties = kind.finish(extra.properties ?? input, context);
     const now = context.now.toISOString();
     const record: ResourceRecord = {
       id,
@@ -123,6 +148,7 @@ export class GalleryResources {
       location,
       uniqueKey: kind.uniqueKey?.(properties) ?? null,
       body: bodyOf(body, properties),
+      ...(extra.internal && { internal: { ...extra.internal } }),
       createdAt: now,
       updatedAt: now,
     };

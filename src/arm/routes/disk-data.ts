@@ -1,0 +1,102 @@
+// The data plane of disks: the URLs beginGetAccess hands out. They speak the part of Azure
+// Storage's page-blob protocol that clients use for direct upload and export:
+// - PUT ?comp=page, x-ms-page-write: update|clear, x-ms-range (what PageBlobClient.uploadPages and
+//   clearPages send), answered 201;
+// - HEAD (getProperties) and GET with Range (download), serving the disk as a fixed VHD.
+// Failures use Storage's XML error shape and x-ms-error-code, which the storage SDK parses.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { ArmError, errors } from "../../core/errors.js";
+import { internalOf } from "../../core/services/disks.js";
+import { DATA_PATH_PREFIX } from "../../identity/access-urls.js";
+import type { ResourceRecord } from "../../ports/metadata-store.js";
+import type { ServerContext } from "../context.js";
+
+const STORAGE_VERSION = "2024-08-04";
+const MAX_PAGE_WRITE = 4 * 1024 * 1024;
+
+type Query = Record<string, string | undefined>;
+
+export function registerDiskDataRoutes(app: FastifyInstance, context: ServerContext): void {
+  app.addContentTypeParser("application/octet-stream", { parseAs: "buffer", bodyLimit: MAX_PAGE_WRITE }, (_request, body, done) => done(null, body));
+  const url = `${DATA_PATH_PREFIX}:disk/:blob`;
+  const errorHandler = (error: Error, _request: FastifyRequest, reply: FastifyReply) => sendStorageError(reply, error);
+  app.route({ method: "PUT", url, errorHandler, handler: (request, reply) => writePages(context, request, reply) });
+  app.route({ method: ["GET", "HEAD"], url, errorHandler, handler: (request, reply) => read(context, request, reply) });
+}
+
+async function authorize(context: ServerContext, request: FastifyRequest, access: "Read" | "Write"): Promise<ResourceRecord> {
+  const path = request.url.split("?")[0] ?? "";
+  return context.disks.authorizeData(context.signer.verify(path, request.query as Query), access);
+}
+
+async function writePages(context: ServerContext, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const query = request.query as Query;
+  if (query.comp !== "page") throw errors.invalidHeaderValue("comp", "Only page writes (comp=page) are accepted on a disk upload URL.");
+  const record = await authorize(context, request, "Write");
+  const uploadId = internalOf(record).uploadId;
+  if (!uploadId) throw errors.dataAccessDenied("The disk has no upload in progress.");
+  const [start, end] = parseRange(header(request, "x-ms-range") ?? header(request, "range"));
+  const mode = header(request, "x-ms-page-write")?.toLowerCase();
+  if (mode === "update") {
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    if (body.length !== end - start + 1) throw errors.invalidHeaderValue("Content-Length", `The body has ${body.length} bytes; the range ${start}-${end} needs ${end - start + 1}.`);
+    await context.diskContent.writePages(uploadId, start, body);
+  } else if (mode === "clear") {
+    await context.diskContent.clearPages(uploadId, start, end - start + 1);
+  } else {
+    throw errors.invalidHeaderValue("x-ms-page-write", "It must be 'update' or 'clear'.");
+  }
+  return storageHeaders(reply, record).header("x-ms-blob-sequence-number", "0").header("x-ms-request-server-encrypted", "true").status(201).send();
+}
+
+async function read(context: ServerContext, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const record = await authorize(context, request, "Read");
+  const content = internalOf(record).content;
+  if (!content) throw errors.dataAccessDenied("The disk has no content to read.");
+  const total = content.size + 512;
+  void storageHeaders(reply, record)
+    .header("x-ms-blob-type", "PageBlob")
+    .header("accept-ranges", "bytes")
+    .header("content-type", "application/octet-stream");
+  const rangeHeader = header(request, "x-ms-range") ?? header(request, "range");
+  const [start, end] = rangeHeader ? parseRange(rangeHeader, total) : [0, total - 1];
+  if (start >= total) throw errors.invalidPageWrite(`The range starts at ${start}, past the ${total} bytes of the disk.`);
+  const last = Math.min(end, total - 1);
+  void reply.header("content-length", String(last - start + 1));
+  if (rangeHeader) void reply.status(206).header("content-range", `bytes ${start}-${last}/${total}`);
+  if (request.method === "HEAD") return reply.header("content-length", String(total)).status(200).send();
+  return reply.send(context.diskContent.exportVhd(content, start, last));
+}
+
+/** `bytes=a-b` (inclusive); an open end reads to `total`. */
+function parseRange(value: string | undefined, total?: number): [number, number] {
+  const match = /^bytes=(\d+)-(\d*)$/.exec(value ?? "");
+  if (!match) throw errors.invalidHeaderValue("x-ms-range", `Expected bytes=<start>-<end>, got '${value ?? ""}'.`);
+  const start = Number(match[1]);
+  const end = match[2] === "" ? (total ?? 0) - 1 : Number(match[2]);
+  if (end < start) throw errors.invalidPageWrite(`The range ${start}-${end} is empty.`);
+  return [start, end];
+}
+
+const header = (request: FastifyRequest, name: string): string | undefined => {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+function storageHeaders(reply: FastifyReply, record: ResourceRecord): FastifyReply {
+  return reply
+    .header("x-ms-version", STORAGE_VERSION)
+    .header("etag", `"0x${Buffer.from(record.updatedAt).toString("hex").slice(0, 16).toUpperCase()}"`)
+    .header("last-modified", new Date(record.updatedAt).toUTCString());
+}
+
+function sendStorageError(reply: FastifyReply, error: unknown): FastifyReply {
+  const tooLarge = (error as { code?: string }).code === "FST_ERR_CTP_BODY_TOO_LARGE";
+  const armError = error instanceof ArmError ? error : tooLarge ? errors.requestTooLarge(MAX_PAGE_WRITE) : errors.internal();
+  if (armError.status >= 500) reply.log.error({ err: error }, "disk data request failed");
+  const xml = `<?xml version="1.0" encoding="utf-8"?><Error><Code>${armError.code}</Code><Message>${escapeXml(armError.message)}</Message></Error>`;
+  return reply.status(armError.status).header("x-ms-error-code", armError.code).header("x-ms-version", STORAGE_VERSION).type("application/xml").send(xml);
+}
+
+const escapeXml = (text: string): string => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);

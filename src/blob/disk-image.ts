@@ -1,0 +1,45 @@
+// A disk image as the ingest pipeline sees it, whatever its container format: a virtual size and
+// the byte ranges that may hold data. Everything outside `extents()` reads as zeros, which is
+// how a 1 TiB-provisioned image holding 4 GiB of data is ingested at the cost of 4 GiB.
+
+/** Random access to bytes: a local file, an HTTP(S) URL with Range support, a staged upload. */
+export interface RangeReader {
+  /** Total size in bytes. */
+  readonly size: number;
+  /** Exactly `length` bytes from `offset` (callers never read past `size`). */
+  read(offset: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+export interface Extent {
+  /** Offset in the virtual (raw) disk. */
+  offset: number;
+  length: number;
+}
+
+export type DiskFormat = "raw" | "vhd-fixed" | "vhd-dynamic" | "qcow2" | "vhdx" | "vmdk";
+
+export interface DiskImage {
+  format: DiskFormat;
+  /** Size of the raw disk the image describes, in bytes. */
+  virtualSize: number;
+  /**
+   * Ranges of the virtual disk that may hold non-zero data, ascending, non-overlapping. They may
+   * still contain zeros (the ingest checks); what they leave out is certainly zero.
+   */
+  extents(): AsyncIterable<Extent>;
+  /** Bytes of the virtual disk; ranges outside the extents come back as zeros. */
+  read(offset: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/** Why an image was refused: the message is shown to the user as is. */
+export class DiskImageError extends Error {
+  constructor(
+    message: string,
+    readonly reason: "malformed" | "truncated" | "unsupported" | "size",
+  ) {
+    super(message);
+    this.name = "DiskImageError";
+  }
+}

@@ -1,0 +1,47 @@
+// Reads of a virtual disk assembled from pieces of the container file and runs of zeros. The
+// format readers describe a request as pieces; runs that are contiguous in the file become one
+// read, so a 4 MiB chunk of a freshly converted image costs one read, not sixty-four.
+import type { RangeReader } from "../disk-image.js";
+
+/** A run of the virtual disk: where it lies in the container file, or undefined when it reads as zeros. */
+export interface Piece {
+  length: number;
+  hostOffset: number | undefined;
+}
+
+/** Throws a RangeError unless [offset, offset + length) is a valid range of a `size`-byte disk. */
+export function checkReadRange(offset: number, length: number, size: number): void {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > size) {
+    throw new RangeError(`cannot read ${length} bytes at ${offset} of a ${size}-byte disk`);
+  }
+}
+
+/** Appends a piece, merging it into the previous one when both are zeros or contiguous in the file. */
+export function pushPiece(pieces: Piece[], length: number, hostOffset: number | undefined): void {
+  if (length <= 0) return;
+  const last = pieces[pieces.length - 1];
+  if (last && (last.hostOffset === undefined ? hostOffset === undefined : hostOffset === last.hostOffset + last.length)) {
+    last.length += length;
+  } else {
+    pieces.push({ length, hostOffset });
+  }
+}
+
+/** The bytes the pieces describe, in order. */
+export async function readPieces(reader: RangeReader, pieces: readonly Piece[]): Promise<Buffer> {
+  const only = pieces[0];
+  if (pieces.length === 1 && only?.hostOffset !== undefined) return reader.read(only.hostOffset, only.length);
+  const total = pieces.reduce((sum, piece) => sum + piece.length, 0);
+  const out = Buffer.alloc(total);
+  const reads: Promise<void>[] = [];
+  let at = 0;
+  for (const { length, hostOffset } of pieces) {
+    if (hostOffset !== undefined) {
+      const target = at;
+      reads.push(reader.read(hostOffset, length).then((bytes) => void bytes.copy(out, target)));
+    }
+    at += length;
+  }
+  await Promise.all(reads);
+  return out;
+}

@@ -1,0 +1,42 @@
+// A storage target's bytes: content-addressed chunks and manifests, each stored once under its
+// SHA-256 digest (64 lower-case hex characters). Drivers: a local directory today; Azure Blob and
+// S3 implement the same interface and pass the same conformance suite (test/conformance).
+
+export interface ChunkStore {
+  /** A name for logs and errors, e.g. "fs:/var/lib/vitrine/regions/westus/t1". */
+  readonly name: string;
+  has(digest: string): Promise<boolean>;
+  /**
+   * Stores `data` under `digest`; idempotent and safe under concurrent writers of the same digest.
+   * The driver verifies that `data` hashes to `digest` and refuses it otherwise. Putting a digest
+   * that is already present refreshes its `writtenAt`, so that garbage collection's grace period
+   * protects a chunk that a new manifest is about to reference.
+   */
+  put(digest: string, data: Buffer): Promise<void>;
+  /** The bytes of `digest`, verified against it; throws ChunkNotFoundError when absent. */
+  get(digest: string): Promise<Buffer>;
+  /** Removes `digest`; no error when absent. */
+  delete(digest: string): Promise<void>;
+  /** Every digest stored, with when it was written (for garbage collection's grace period). */
+  list(): AsyncIterable<{ digest: string; writtenAt: Date; size: number }>;
+}
+
+export class ChunkNotFoundError extends Error {
+  constructor(
+    readonly store: string,
+    readonly digest: string,
+  ) {
+    super(`chunk ${digest} not found in ${store}`);
+    this.name = "ChunkNotFoundError";
+  }
+}
+
+export class ChunkCorruptError extends Error {
+  constructor(
+    readonly store: string,
+    readonly digest: string,
+  ) {
+    super(`chunk ${digest} in ${store} does not match its digest`);
+    this.name = "ChunkCorruptError";
+  }
+}

@@ -1,0 +1,39 @@
+// The bytes of managed disks, snapshots and images, seen from the services: content is a manifest
+// in a region's store, identified by its digest. The blob layer (src/blob) implements this over
+// the format readers, the chunk stores and the upload staging area. It refuses bad images and
+// page writes with the catalogue's errors (errors.invalidDiskImage, errors.invalidPageWrite).
+
+/** One disk's content in one region. Copying it within the region is copying this record. */
+export interface DiskContentRef {
+  region: string;
+  /** SHA-256 of the manifest: where the manifest is stored, and the content digest clients verify. */
+  manifestDigest: string;
+  /** Virtual size in bytes (the raw disk, without a VHD footer). */
+  size: number;
+  /** Bytes of non-zero chunks: what the disk costs in storage. */
+  occupiedBytes: number;
+}
+
+export interface IngestProgress {
+  bytesRead: number;
+  bytesStored: number;
+}
+
+export interface DiskContent {
+  /** A disk of `size` zero bytes (nothing is stored but an empty manifest). */
+  empty(region: string, size: number): Promise<DiskContentRef>;
+  /** Reads an image (VHD, qcow2, raw, ...) from an http(s) URL into the region's store. */
+  importFromUrl(region: string, url: string, onProgress?: (progress: IngestProgress) => void): Promise<DiskContentRef>;
+
+  /** Opens a staging area for a direct upload of `size` bytes (a fixed VHD, footer included). */
+  openUpload(size: number): Promise<string>;
+  /** Page writes: `data` at `offset` (both 512-aligned, at most 4 MiB, inside the upload). */
+  writePages(uploadId: string, offset: number, data: Buffer): Promise<void>;
+  clearPages(uploadId: string, offset: number, length: number): Promise<void>;
+  /** Ingests a finished upload (a fixed VHD) into the region's store and discards the staging area. */
+  finishUpload(uploadId: string, region: string, onProgress?: (progress: IngestProgress) => void): Promise<DiskContentRef>;
+  discardUpload(uploadId: string): Promise<void>;
+
+  /** Bytes of the disk exported as a fixed VHD (the raw disk, then a 512-byte footer): [start, end] inclusive. */
+  exportVhd(content: DiskContentRef, start: number, end: number): NodeJS.ReadableStream;
+}

@@ -1,0 +1,198 @@
+// The conformance suite every ChunkStore driver passes (fs today; Azure Blob and S3 later):
+// `chunkStoreConformance` registers its node:test cases, and a driver's *.test.ts calls it with a
+// way to open an empty store. Digests are computed here with node:crypto, independently of src.
+
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { describe, it } from "node:test";
+import { ChunkCorruptError, ChunkNotFoundError, type ChunkStore } from "../../src/ports/chunk-store.js";
+
+/** What a suite cannot do through the port: reach behind the store to damage or age a chunk. */
+export interface ChunkStoreHooks {
+  /** Changes the stored bytes of `digest` in place, keeping their length. Without it, that case is skipped. */
+  corrupt?(store: ChunkStore, digest: string): Promise<void>;
+  /** Sets the writtenAt of `digest` to `when`. Without it, that case is skipped. */
+  backdate?(store: ChunkStore, digest: string, when: Date): Promise<void>;
+}
+
+type Listed = { digest: string; writtenAt: Date; size: number };
+
+const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+const KIB = 1024;
+const MIB = 1024 * KIB;
+/** Slack for file systems that keep modification times to the second (or two). */
+const CLOCK_SLACK_MS = 2_000;
+
+function chunk(length = 64 * KIB): { data: Buffer; digest: string } {
+  const data = randomBytes(length);
+  return { data, digest: sha256(data) };
+}
+
+async function listAll(store: ChunkStore): Promise<Listed[]> {
+  const out: Listed[] = [];
+  for await (const entry of store.list()) out.push(entry);
+  return out.sort((a, b) => a.digest.localeCompare(b.digest));
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  return assert.fail("expected a rejection");
+}
+
+/** `open` must give an empty store each time it is called. */
+export function chunkStoreConformance(name: string, open: () => Promise<ChunkStore>, hooks: ChunkStoreHooks = {}): void {
+  describe(`ChunkStore conformance: ${name}`, () => {
+    it("stores a chunk under its digest: put, has, get", async () => {
+      const store = await open();
+      const { data, digest } = chunk();
+      assert.equal(await store.has(digest), false);
+      await store.put(digest, data);
+      assert.equal(await store.has(digest), true);
+      assert.ok((await store.get(digest)).equals(data));
+    });
+
+    it("takes a second put of the same chunk as a no-op", async () => {
+      const store = await open();
+      const { data, digest } = chunk();
+      await store.put(digest, data);
+      await store.put(digest, Buffer.from(data));
+      assert.ok((await store.get(digest)).equals(data));
+      assert.deepEqual((await listAll(store)).map((entry) => entry.digest), [digest]);
+    });
+
+    it("refuses bytes that do not hash to the digest, and stores nothing", async () => {
+      const store = await open();
+      const claimed = chunk();
+      const other = chunk();
+      const error = await rejection(store.put(claimed.digest, other.data));
+      assert.ok(error instanceof ChunkCorruptError, `a ChunkCorruptError, not ${String(error)}`);
+      assert.equal(error.digest, claimed.digest);
+      assert.equal(await store.has(claimed.digest), false);
+      assert.equal(await store.has(other.digest), false);
+      assert.deepEqual(await listAll(store), []);
+    });
+
+    it("answers a get of a missing digest with ChunkNotFoundError", async () => {
+      const store = await open();
+      const { digest } = chunk();
+      const error = await rejection(store.get(digest));
+      assert.ok(error instanceof ChunkNotFoundError, `a ChunkNotFoundError, not ${String(error)}`);
+      assert.equal(error.digest, digest);
+      assert.equal(error.store, store.name);
+    });
+
+    it("refuses names that are not 64 lower-case hex characters", async () => {
+      const store = await open();
+      const { data, digest } = chunk();
+      for (const bad of ["../../../etc/passwd", `${digest.slice(0, 60)}/../x`, digest.toUpperCase(), digest.slice(1), ""]) {
+        await assert.rejects(store.has(bad), `has(${bad})`);
+        await assert.rejects(store.get(bad), `get(${bad})`);
+        await assert.rejects(store.put(bad, data), `put(${bad})`);
+        await assert.rejects(store.delete(bad), `delete(${bad})`);
+      }
+      assert.deepEqual(await listAll(store), []);
+    });
+
+    it("detects bytes damaged in the store: get throws ChunkCorruptError", { skip: !hooks.corrupt && "the driver has no corrupt hook" }, async () => {
+      const store = await open();
+      const { data, digest } = chunk();
+      await store.put(digest, data);
+      await hooks.corrupt?.(store, digest);
+      const error = await rejection(store.get(digest));
+      assert.ok(error instanceof ChunkCorruptError, `a ChunkCorruptError, not ${String(error)}`);
+      assert.equal(error.digest, digest);
+    });
+
+    it("deletes a chunk, and takes the delete of a missing one quietly", async () => {
+      const store = await open();
+      const { data, digest } = chunk();
+      await store.put(digest, data);
+      await store.delete(digest);
+      assert.equal(await store.has(digest), false);
+      assert.ok((await rejection(store.get(digest))) instanceof ChunkNotFoundError);
+      await store.delete(digest);
+      await store.delete(chunk().digest);
+      await store.put(digest, data);
+      assert.ok((await store.get(digest)).equals(data), "a deleted chunk can be stored again");
+    });
+
+    it("lists every chunk with its size and when it was written", async () => {
+      const store = await open();
+      assert.deepEqual(await listAll(store), [], "a new store is empty");
+      const before = Date.now();
+      const kept = [chunk(1), chunk(100 * KIB), chunk(MIB)];
+      const dropped = chunk();
+      for (const { digest, data } of [...kept, dropped]) await store.put(digest, data);
+      await store.delete(dropped.digest);
+      const after = Date.now();
+      const listed = await listAll(store);
+      assert.deepEqual(
+        listed.map(({ digest, size }) => ({ digest, size })),
+        kept.map(({ digest, data }) => ({ digest, size: data.length })).sort((a, b) => a.digest.localeCompare(b.digest)),
+      );
+      for (const { writtenAt } of listed) {
+        assert.ok(writtenAt instanceof Date);
+        assert.ok(writtenAt.getTime() >= before - CLOCK_SLACK_MS && writtenAt.getTime() <= after + CLOCK_SLACK_MS, `written at ${writtenAt.toISOString()}`);
+      }
+    });
+
+    it("refreshes writtenAt when a chunk already present is put again", { skip: !hooks.backdate && "the driver has no backdate hook" }, async () => {
+      // The garbage collector's grace period protects a chunk that an ingest reuses only so.
+      const store = await open();
+      const { data, digest } = chunk();
+      await store.put(digest, data);
+      const longAgo = new Date("2001-01-01T00:00:00Z");
+      await hooks.backdate?.(store, digest, longAgo);
+      assert.equal((await listAll(store))[0]?.writtenAt.getTime(), longAgo.getTime(), "the hook backdates");
+      const before = Date.now();
+      await store.put(digest, data);
+      const writtenAt = (await listAll(store))[0]?.writtenAt.getTime() ?? 0;
+      assert.ok(writtenAt >= before - CLOCK_SLACK_MS, `written at ${new Date(writtenAt).toISOString()}`);
+    });
+
+    it("keeps a 4 MiB chunk whole", async () => {
+      const store = await open();
+      const { data, digest } = chunk(4 * MIB);
+      await store.put(digest, data);
+      assert.ok((await store.get(digest)).equals(data));
+      assert.deepEqual((await listAll(store)).map((entry) => entry.size), [4 * MIB]);
+    });
+
+    it("takes 20 concurrent puts of the same chunk", async () => {
+      const store = await open();
+      const { data, digest } = chunk(MIB);
+      await Promise.all(Array.from({ length: 20 }, () => store.put(digest, Buffer.from(data))));
+      assert.ok((await store.get(digest)).equals(data));
+      assert.deepEqual((await listAll(store)).map((entry) => entry.digest), [digest]);
+    });
+
+    it("never shows a half-written chunk while puts race deletes", async () => {
+      const store = await open();
+      for (let round = 0; round < 5; round++) {
+        const { data, digest } = chunk(MIB);
+        let writing = true;
+        const writers = (async () => {
+          for (let turn = 0; turn < 4; turn++) await Promise.all([store.put(digest, data), store.delete(digest), store.put(digest, data)]);
+        })().finally(() => (writing = false));
+        // Readers poll all along: each get sees the whole chunk or none of it.
+        const reader = async () => {
+          while (writing) {
+            const got = await store.get(digest).catch((error: unknown) => {
+              assert.ok(error instanceof ChunkNotFoundError, `round ${round}: a get failed with ${String(error)}`);
+              return undefined;
+            });
+            if (got) assert.ok(got.equals(data), `round ${round}: a get returned other bytes`);
+          }
+        };
+        await Promise.all([writers, reader(), reader()]);
+        if (await store.has(digest)) assert.ok((await store.get(digest)).equals(data), `round ${round}: what stays is whole`);
+      }
+      const listed = await listAll(store);
+      assert.ok(listed.every(({ digest, size }) => /^[0-9a-f]{64}$/.test(digest) && size === MIB), "no partial or temporary entries are listed");
+    });
+  });
+}

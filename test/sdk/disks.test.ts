@@ -1,0 +1,172 @@
+// Managed disks and snapshots with real bytes, through the real SDKs: an image made by qemu-img
+// is uploaded with @azure/storage-blob's page writes to a disk's upload URL (Azure's direct
+// upload), snapshotted and copied, imported from a URL, and downloaded again equal to the original.
+
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { RestError } from "@azure/core-rest-pipeline";
+import { AnonymousCredential, BlobClient, PageBlobClient } from "@azure/storage-blob";
+import { sdkClients } from "../support/clients.js";
+import { convertImage, makeRawImage, qemuImgAvailable } from "../support/images.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+
+const RG = "rg-disks";
+const LOCATION = "westus";
+const MIB = 1024 * 1024;
+const PAGE_WRITE = 4 * MIB;
+
+async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise;
+    return undefined;
+  } catch (error) {
+    // Data-plane HEAD refusals carry no body: their status is what is left to assert.
+    const rest = error as RestError;
+    return rest.code || (rest.statusCode ? `HTTP ${rest.statusCode}` : rest.message);
+  }
+}
+
+/** Uploads `file` with page writes of at most 4 MiB, skipping all-zero ranges as clients do. */
+async function uploadPages(sas: string, file: Buffer): Promise<number> {
+  const client = new PageBlobClient(sas, new AnonymousCredential());
+  let sent = 0;
+  for (let offset = 0; offset < file.length; offset += PAGE_WRITE) {
+    const piece = file.subarray(offset, Math.min(offset + PAGE_WRITE, file.length));
+    if (piece.every((b) => b === 0)) continue;
+    await client.uploadPages(piece, offset, piece.length);
+    sent += piece.length;
+  }
+  return sent;
+}
+
+describe("disks and snapshots with real bytes", { skip: !(await qemuImgAvailable()) && "qemu-img is not installed" }, () => {
+  let server: TestServer;
+  let clients: ReturnType<typeof sdkClients>;
+  let raw: Buffer;
+  let vhd: Buffer;
+  let diskId: string;
+
+  before(async () => {
+    server = await startTestServer();
+    clients = sdkClients(server.connection);
+    await clients.resources.resourceGroups.createOrUpdate(RG, { location: LOCATION });
+    const dir = mkdtempSync(join(tmpdir(), "vitrine-disks-"));
+    const rawPath = await makeRawImage(dir, "disk.raw", {
+      sizeBytes: 24 * MIB,
+      blocks: [
+        { offset: 0, bytes: 0x5a, length: 3 * MIB },
+        { offset: 11 * MIB + 4096, bytes: Buffer.from("the middle of the disk") },
+        { offset: 24 * MIB - 512, bytes: 0x7e, length: 512 },
+      ],
+    });
+    raw = readFileSync(rawPath);
+    vhd = readFileSync(await convertImage(rawPath, "vpc-fixed"));
+    assert.equal(vhd.length, raw.length + 512, "qemu-img made a fixed VHD of the raw size plus the footer");
+  });
+  after(() => server.close());
+
+  it("uploads a fixed VHD with page writes, Azure's direct upload", async () => {
+    const created = await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "uploaded", {
+      location: LOCATION,
+      creationData: { createOption: "Upload", uploadSizeBytes: vhd.length },
+    });
+    assert.equal(created.diskState, "ReadyToUpload");
+    assert.equal(created.diskSizeBytes, raw.length);
+    diskId = created.id ?? "";
+
+    const access = await clients.compute.disks.beginGrantAccessAndWait(RG, "uploaded", { access: "Write", durationInSeconds: 3600 });
+    assert.ok(access.accessSAS?.startsWith(server.connection.endpoint));
+    assert.equal((await clients.compute.disks.get(RG, "uploaded")).diskState, "ActiveUpload");
+    const sent = await uploadPages(access.accessSAS ?? "", vhd);
+    assert.ok(sent < vhd.length, "zero ranges were not sent");
+
+    await clients.compute.disks.beginRevokeAccessAndWait(RG, "uploaded");
+    const done = await clients.compute.disks.get(RG, "uploaded");
+    assert.equal(done.diskState, "Unattached");
+    assert.equal(done.provisioningState, "Succeeded");
+  });
+
+  it("snapshots the disk, copies the snapshot, and exports the copy byte for byte", async () => {
+    const snapshot = await clients.compute.snapshots.beginCreateOrUpdateAndWait(RG, "snap", {
+      location: LOCATION,
+      creationData: { createOption: "Copy", sourceResourceId: diskId },
+    });
+    assert.equal(snapshot.diskSizeBytes, raw.length);
+    await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "copied", {
+      location: LOCATION,
+      creationData: { createOption: "Copy", sourceResourceId: snapshot.id },
+    });
+    const access = await clients.compute.disks.beginGrantAccessAndWait(RG, "copied", { access: "Read", durationInSeconds: 600 });
+    assert.equal((await clients.compute.disks.get(RG, "copied")).diskState, "ActiveSAS");
+    const downloaded = await new BlobClient(access.accessSAS ?? "").downloadToBuffer();
+    assert.equal(downloaded.length, raw.length + 512);
+    assert.ok(downloaded.subarray(0, raw.length).equals(raw), "the disk's bytes are the original's");
+    assert.equal(downloaded.subarray(raw.length).toString("latin1", 0, 8), "conectix", "it ends with a VHD footer");
+
+    const middle = await new BlobClient(access.accessSAS ?? "").downloadToBuffer(11 * MIB, 8192);
+    assert.ok(middle.equals(raw.subarray(11 * MIB, 11 * MIB + 8192)), "ranges read what the disk holds");
+    await clients.compute.disks.beginRevokeAccessAndWait(RG, "copied");
+    assert.equal(await codeOf(new BlobClient(access.accessSAS ?? "").downloadToBuffer()), "HTTP 403", "a revoked URL stops working");
+    assert.equal(await codeOf(new BlobClient(access.accessSAS ?? "").downloadToBuffer(0, 512)), "AuthenticationFailed");
+  });
+
+  it("imports a disk from a URL: another disk's export, served with ranges", async () => {
+    const access = await clients.compute.disks.beginGrantAccessAndWait(RG, "uploaded", { access: "Read", durationInSeconds: 600 });
+    const imported = await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "imported", {
+      location: LOCATION,
+      creationData: { createOption: "Import", sourceUri: access.accessSAS, storageAccountId: "/subscriptions/x/resourceGroups/y/providers/Microsoft.Storage/storageAccounts/z" },
+    });
+    assert.equal(imported.provisioningState, "Succeeded");
+    assert.equal(imported.diskSizeBytes, raw.length);
+    await clients.compute.disks.beginRevokeAccessAndWait(RG, "uploaded");
+    const read = await clients.compute.disks.beginGrantAccessAndWait(RG, "imported", { access: "Read", durationInSeconds: 600 });
+    const downloaded = await new BlobClient(read.accessSAS ?? "").downloadToBuffer();
+    assert.ok(downloaded.subarray(0, raw.length).equals(raw));
+    await clients.compute.disks.beginRevokeAccessAndWait(RG, "imported");
+  });
+
+  it("refuses bad uploads, sizes, sources and access URLs", async () => {
+    assert.equal(
+      await codeOf(clients.compute.disks.beginCreateOrUpdateAndWait(RG, "odd", { location: LOCATION, creationData: { createOption: "Upload", uploadSizeBytes: 30 * MIB } })),
+      "InvalidParameter",
+    );
+    assert.equal(
+      await codeOf(clients.compute.disks.beginCreateOrUpdateAndWait(RG, "orphan", { location: LOCATION, creationData: { createOption: "Copy", sourceResourceId: `${diskId}-missing` } })),
+      "NotFound",
+    );
+    await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "bad", { location: LOCATION, creationData: { createOption: "Upload", uploadSizeBytes: vhd.length } });
+    assert.equal(await codeOf(clients.compute.disks.beginGrantAccessAndWait(RG, "bad", { access: "Read", durationInSeconds: 60 })), "OperationNotAllowed");
+    const write = await clients.compute.disks.beginGrantAccessAndWait(RG, "bad", { access: "Write", durationInSeconds: 600 });
+    const pages = new PageBlobClient(write.accessSAS ?? "", new AnonymousCredential());
+    assert.equal(await codeOf(pages.uploadPages(Buffer.alloc(1000, 1), 0, 1000)), "InvalidPageRange", "unaligned page write");
+    assert.equal(await codeOf(pages.uploadPages(Buffer.alloc(512, 1), vhd.length, 512)), "InvalidPageRange", "past the end");
+    const foreign = (write.accessSAS ?? "").replace(/\/blob\/disks\/[^/]+\//, `/blob/disks/${Buffer.from(diskId.toLowerCase()).toString("base64url")}/`);
+    assert.equal(await codeOf(new PageBlobClient(foreign, new AnonymousCredential()).uploadPages(Buffer.alloc(512, 1), 0, 512)), "AuthenticationFailed", "a URL works only for its disk");
+
+    // Raw bytes without a VHD footer are refused at endGetAccess, and the disk can be uploaded again.
+    await pages.uploadPages(Buffer.alloc(512, 9), 0, 512);
+    assert.match((await codeOf(clients.compute.disks.beginRevokeAccessAndWait(RG, "bad"))) ?? "", /InvalidDiskImage.*not the footer of a fixed VHD/);
+    assert.equal((await clients.compute.disks.get(RG, "bad")).diskState, "ReadyToUpload");
+    const again = await clients.compute.disks.beginGrantAccessAndWait(RG, "bad", { access: "Write", durationInSeconds: 600 });
+    await uploadPages(again.accessSAS ?? "", vhd);
+    await clients.compute.disks.beginRevokeAccessAndWait(RG, "bad");
+    assert.equal((await clients.compute.disks.get(RG, "bad")).diskState, "Unattached");
+  });
+
+  it("lists and deletes disks, refusing while an access URL is live", async () => {
+    const names: string[] = [];
+    for await (const disk of clients.compute.disks.listByResourceGroup(RG)) names.push(disk.name ?? "");
+    assert.deepEqual(names.sort(), ["bad", "copied", "imported", "uploaded"]);
+    const all: string[] = [];
+    for await (const disk of clients.compute.disks.list()) all.push(disk.name ?? "");
+    assert.equal(all.length, 4);
+    await clients.compute.disks.beginGrantAccessAndWait(RG, "copied", { access: "Read", durationInSeconds: 60 });
+    assert.equal(await codeOf(clients.compute.disks.beginDeleteAndWait(RG, "copied")), "OperationNotAllowed");
+    await clients.compute.disks.beginRevokeAccessAndWait(RG, "copied");
+    await clients.compute.disks.beginDeleteAndWait(RG, "copied");
+    await clients.compute.snapshots.beginDeleteAndWait(RG, "snap");
+  });
+});
