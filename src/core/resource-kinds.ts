@@ -1,6 +1,6 @@
 // What differs between the gallery resource types: their place in the id, names, schema, which
 // properties may change after creation, uniqueness, server-set values and semantic checks. The
-// CRUD flow itself is one service (services/gallery-resources.ts) driven by these descriptors.
+// CRUD flow itself is one service (services/tracked-resources.ts) driven by these descriptors.
 
 import type { ApiVersionFamily } from "./api-versions.js";
 import { diskKind, snapshotKind } from "./disk-kinds.js";

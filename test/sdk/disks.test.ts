@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RestError } from "@azure/core-rest-pipeline";
 import { AnonymousCredential, BlobClient, PageBlobClient } from "@azure/storage-blob";
-import { sdkClients } from "../support/clients.js";
-import { convertImage, makeRawImage, qemuImgAvailable } from "../support/images.js";
+import { raw as rawRequest, sdkClients } from "../support/clients.js";
+import { contentDigestOf, convertImage, makeRawImage, qemuImgAvailable } from "../support/images.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 const RG = "rg-disks";
@@ -87,6 +87,10 @@ describe("disks and snapshots with real bytes", { skip: !(await qemuImgAvailable
     const done = await clients.compute.disks.get(RG, "uploaded");
     assert.equal(done.diskState, "Unattached");
     assert.equal(done.provisioningState, "Succeeded");
+    const shown = await rawRequest(server.connection, "GET", `${diskId}?api-version=2025-01-02`);
+    const properties = (shown.body as { properties: Record<string, unknown> }).properties;
+    assert.equal(properties.contentDigest, contentDigestOf(raw), "the digest a client computes from the original");
+    assert.equal(properties.occupiedSizeBytes, 5 * MIB, "the non-zero chunks: three of 0x5a, the one with text, the last");
   });
 
   it("snapshots the disk, copies the snapshot, and exports the copy byte for byte", async () => {

@@ -1,6 +1,7 @@
 // Disk images for the format tests: a sparse raw file written by hand, converted by the real
 // qemu-img into the formats Vitrine ingests, and a few damaged or unusual variants.
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { copyFile, mkdtemp, open, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -201,4 +202,30 @@ export async function makeDifferencingVhd(dynamicVhd: string): Promise<string> {
   const out = dynamicVhd.replace(/\.vhd$/, ".differencing.vhd");
   await writeFile(out, data);
   return out;
+}
+
+/**
+ * The content digest of a raw disk, computed as docs/content-digest.md tells a client to, with
+ * none of the server's code: what a download is checked against.
+ */
+export function contentDigestOf(raw: Buffer): string {
+  const chunk = 1 << 20;
+  const zero = Buffer.alloc(chunk);
+  const entries: Buffer[] = [];
+  for (let index = 0; index * chunk < raw.length; index++) {
+    const piece = raw.subarray(index * chunk, Math.min(raw.length, (index + 1) * chunk));
+    if (piece.equals(zero.subarray(0, piece.length))) continue;
+    const entry = Buffer.alloc(36);
+    entry.writeUInt32BE(index, 0);
+    createHash("sha256").update(piece).digest().copy(entry, 4);
+    entries.push(entry);
+  }
+  const header = Buffer.alloc(24);
+  header.write("VTRNMF01", 0, "latin1");
+  header.writeBigUInt64BE(BigInt(raw.length), 8);
+  header.writeUInt32BE(chunk, 16);
+  header.writeUInt32BE(entries.length, 20);
+  const digest = createHash("sha256").update(header);
+  for (const entry of entries) digest.update(entry);
+  return `sha256:${digest.digest("hex")}`;
 }

@@ -36,6 +36,15 @@ export interface DiskDeps {
   clock: Clock;
 }
 
+/**
+ * Vitrine's own read-only properties of a disk's bytes (docs/content-digest.md): the digest a
+ * download can be checked against, and the bytes that are not zero (what storage is billed by).
+ */
+export const contentProperties = (content: DiskContentRef): Props => ({
+  contentDigest: `sha256:${content.manifestDigest}`,
+  occupiedSizeBytes: content.occupiedBytes,
+});
+
 export const internalOf = (record: ResourceRecord): DiskInternal => (record.internal ?? {}) as DiskInternal;
 const propertiesOf = (record: ResourceRecord): Props => (record.body.properties ?? {}) as Props;
 const stateOf = (record: ResourceRecord): string => String(propertiesOf(record).diskState ?? "Unattached");
@@ -50,8 +59,10 @@ export class Disks {
       const creation = creationDataOf(properties);
       const withId = { ...properties, uniqueId: this.deps.ids.uuid() };
       switch (creation.createOption.toLowerCase()) {
-        case "empty":
-          return { properties: withId, internal: { content: await this.deps.content.empty(location, (properties.diskSizeGB as number) * GIB) } };
+        case "empty": {
+          const content = await this.deps.content.empty(location, (properties.diskSizeGB as number) * GIB);
+          return { properties: { ...withId, ...contentProperties(content) }, internal: { content } };
+        }
         case "upload":
           return { properties: withId, internal: { uploadId: await this.deps.content.openUpload(creation.uploadSizeBytes as number) } };
         case "copy":
@@ -115,7 +126,7 @@ export class Disks {
     return this.deps.operations.start(ref.subscription.id, record.location, record.id, async () => {
       try {
         const content = await this.deps.content.finishUpload(uploadId, record.location);
-        await this.saveState(ingesting, "Unattached", { content }, "Succeeded");
+        await this.saveState(ingesting, "Unattached", { content }, "Succeeded", contentProperties(content));
       } catch (error) {
         await this.saveState(ingesting, "ReadyToUpload", { uploadId }, "Succeeded");
         throw error;
@@ -158,6 +169,7 @@ export class Disks {
         ...properties,
         diskSizeGB: sizeGB,
         diskSizeBytes: content.size,
+        ...contentProperties(content),
       },
       internal: { content },
     };
@@ -167,7 +179,7 @@ export class Disks {
     try {
       const content = await this.deps.content.importFromUrl(record.location, url);
       const sizes = { diskSizeBytes: content.size, diskSizeGB: Math.ceil(content.size / GIB) };
-      await this.saveState(record, "Unattached", { content }, "Succeeded", sizes);
+      await this.saveState(record, "Unattached", { content }, "Succeeded", { ...sizes, ...contentProperties(content) });
     } catch (error) {
       await this.saveState(record, "Unattached", {}, "Failed");
       throw error;
