@@ -53,6 +53,7 @@ const LIMIT_ENVIRONMENT: Record<string, keyof Limits> = {
   VITRINE_LIMIT_GALLERIES: "galleries",
   VITRINE_LIMIT_GALLERY_IMAGES: "galleryImages",
   VITRINE_LIMIT_GALLERY_IMAGE_VERSIONS: "galleryImageVersions",
+  VITRINE_LIMIT_IMAGE_DISK_GIB: "imageDiskGiB",
 };
 
 export class ConfigError extends Error {}

@@ -8,6 +8,12 @@ import type { FastifyInstance } from "fastify";
 import { publicUrlFor, type Config } from "./config.js";
 import { TrackedResources } from "./core/services/tracked-resources.js";
 import { Disks } from "./core/services/disks.js";
+import { ImageSources, type ImageHolder } from "./core/services/image-sources.js";
+import { ImageVersions } from "./core/services/image-versions.js";
+import { ManagedImages } from "./core/services/managed-images.js";
+import { resourceServices } from "./core/services/resource-services.js";
+import { managedImageKind } from "./core/managed-image-kind.js";
+import { galleryImageVersionKind } from "./core/version-kinds.js";
 import { Operations } from "./core/services/operations.js";
 import { ResourceGroups } from "./core/services/resource-groups.js";
 import { Subscriptions } from "./core/services/subscriptions.js";
@@ -80,6 +86,13 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
       },
       new UploadStaging(join(config.dataDir, "uploads")),
     );
+    const disks = new Disks({ resources: trackedResources, content: diskContent, signer, operations, ids, clock, images: { contentFor: (id, region, lun) => imageVersions.contentFor(id, region, lun) } });
+    const holders = new Map<string, ImageHolder>();
+    const sources = new ImageSources(trackedResources, holders);
+    const managedImages = new ManagedImages({ resources: trackedResources, content: diskContent, sources, operations });
+    const imageVersions = new ImageVersions({ resources: trackedResources, content: diskContent, sources, operations, clock, maxDiskBytes: config.limits.imageDiskGiB * 1024 ** 3 });
+    holders.set(managedImageKind.type.toLowerCase(), managedImages);
+    holders.set(galleryImageVersionKind.type.toLowerCase(), imageVersions);
     const context: ServerContext = {
       config,
       publicUrl: () => publicUrl,
@@ -87,7 +100,8 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
       tokens,
       trackedResources,
       resourceGroups: new ResourceGroups({ store, clock }),
-      disks: new Disks({ resources: trackedResources, content: diskContent, signer, operations, ids, clock }),
+      disks,
+      serviceFor: resourceServices({ resources: trackedResources, disks, images: managedImages, versions: imageVersions }),
       diskContent,
       signer,
       subscriptions: new Subscriptions({ store }),
@@ -99,6 +113,9 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
     const app = buildServer(context, tls);
     await app.listen({ host: config.host, port: config.port });
     publicUrl = publicUrlFor(config, (app.server.address() as AddressInfo).port);
+    // Work a stop cut short (an ingest, a copy to a region) starts again.
+    await managedImages.resume(trackedResources.allOfType(managedImageKind.type));
+    await imageVersions.resume(trackedResources.allOfType(galleryImageVersionKind.type));
 
     const connectionFile = join(config.dataDir, CONNECTION_FILE);
     const clientSecret = bootstrap.adminSecret ?? (await adminSecret(connectionFile, bootstrap.admin.secretHash, directory, bootstrap.tenant.id, bootstrap.admin.appId));

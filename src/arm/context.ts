@@ -11,6 +11,8 @@ import type { Ids } from "../ports/ids.js";
 import type { AccessSigner } from "../ports/access-signer.js";
 import type { DiskContent } from "../ports/disk-content.js";
 import type { Disks } from "../core/services/disks.js";
+import type { ResourceKind } from "../core/resource-kinds.js";
+import type { ResourceService } from "../core/services/resource-services.js";
 import type { Operations } from "../core/services/operations.js";
 import type { Subscriptions } from "../core/services/subscriptions.js";
 import type { Usages } from "../core/services/usages.js";
@@ -24,6 +26,8 @@ export interface ServerContext {
   trackedResources: TrackedResources;
   resourceGroups: ResourceGroups;
   disks: Disks;
+  /** The service that writes and renders resources of a kind. */
+  serviceFor(kind: ResourceKind): ResourceService;
   /** Disk data (page writes, exports) for the data-plane routes. */
   diskContent: DiskContent;
   signer: AccessSigner;

@@ -6,6 +6,7 @@ import { errors } from "../core/errors.js";
 import type { ChunkStore } from "../ports/chunk-store.js";
 import type { DiskContent, DiskContentRef, IngestProgress } from "../ports/disk-content.js";
 import { DiskImageError, type DiskImage } from "./disk-image.js";
+import { copyContent } from "./copy.js";
 import { exportStream } from "./export.js";
 import { openDiskImage } from "./formats/detect.js";
 import { openUrlReader } from "./formats/range-reader.js";
@@ -90,6 +91,13 @@ export class BlobDiskContent implements DiskContent {
 
   discardUpload(uploadId: string): Promise<void> {
     return this.staging.discard(uploadId);
+  }
+
+  async copyTo(content: DiskContentRef, region: string, onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void): Promise<DiskContentRef> {
+    if (content.region !== region) {
+      await copyContent(content.manifestDigest, this.stores.storeFor(content.region), this.stores.storeFor(region), onProgress);
+    }
+    return { ...content, region };
   }
 
   exportVhd(content: DiskContentRef, start: number, end: number): NodeJS.ReadableStream {

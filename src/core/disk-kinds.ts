@@ -12,7 +12,7 @@ const MIB = 1024 ** 2;
 const MIN_UPLOAD = 20 * MIB + 512;
 const MAX_UPLOAD = 32 * 1024 * GIB + 512;
 
-export const SUPPORTED_CREATE_OPTIONS = ["Empty", "Upload", "Copy", "Import"] as const;
+export const SUPPORTED_CREATE_OPTIONS = ["Empty", "Upload", "Copy", "Import", "FromImage"] as const;
 export type CreateOption = (typeof SUPPORTED_CREATE_OPTIONS)[number];
 
 const DISK_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$/;
@@ -57,6 +57,9 @@ function checkCreation(props: Props, root: string): void {
       break;
     case "Copy":
       required(creation.sourceResourceId, "creationData.sourceResourceId");
+      break;
+    case "FromImage":
+      required(creation.galleryImageReference?.id, "creationData.galleryImageReference.id");
       break;
     case "Import":
       required(creation.sourceUri, "creationData.sourceUri");

@@ -161,6 +161,85 @@ export const errors = {
     new ArmError(409, "OperationNotAllowed", `Disk ${q(name)} is in state ${q(state)}; ${action} needs it to be ${wanted}.`),
   invalidDiskImage: (reason: string) => new ArmError(400, "InvalidDiskImage", `The disk image was refused: ${reason}`),
 
+  // --- image versions and managed images: sources, regions, latest ---
+  invalidVersionName: (target: string) =>
+    new ArmError(
+      400,
+      "InvalidParameter",
+      "The image version name is invalid. The image version name should follow Major(int).Minor(int).Patch(int) format, where int is between 0 and 2,147,483,647 (inclusive). For e.g: 1.0.0, 2018.12.1 etc.",
+      target,
+    ),
+  sourceRegionNotTargeted: (regions: readonly string[], sourceRegion: string) =>
+    new ArmError(400, "InvalidParameter", `Gallery image version publishing profile regions ${q(regions.join(", "))} must contain the location of image version ${q(sourceRegion)}.`, "galleryImageVersion.properties.publishingProfile.targetRegions"),
+  duplicateTargetRegions: (region: string) =>
+    new ArmError(400, "InvalidParameter", `Duplicate regions are not allowed in target publishing regions (${q(region)} appears more than once).`, "galleryImageVersion.properties.publishingProfile.targetRegions"),
+  storageTypeOfRegionFixed: (regionDisplayName: string, existing: string) =>
+    new ArmError(
+      400,
+      "InvalidParameter",
+      `Global storage account type does not match the storage account type in the existing TargetRegion: ${q(regionDisplayName)}. Please specify ${q(existing)} as the storage account type for this region.`,
+      "galleryImageVersion.properties.publishingProfile.targetRegions",
+    ),
+  definitionMismatch: (sourceId: string, what: "OS State" | "OS type" | "Hypervisor generation", parent: string, source: string) =>
+    new ArmError(
+      400,
+      "InvalidParameter",
+      what === "OS State"
+        ? `Cannot create Gallery Image Version from: ${sourceId} since the OS State in the parent gallery image (${parent}) is not ${source}.`
+        : `The resource with id ${q(sourceId)} has a different ${what} [${q(source)}] than the parent gallery image ${what} [${q(parent)}].`,
+    ),
+  versionSourceNotFound: (id: string, target: string) =>
+    new ArmError(404, "NotFound", `Source ${id} is not found. Please check source exists, and is in the same region as gallery image version being created.`, target),
+  versionSourceWrongKind: (id: string, target: string, diskLevel: boolean) =>
+    new ArmError(
+      400,
+      "InvalidParameter",
+      diskLevel
+        ? `The source id: ${id} must be a managed disk or snapshot.`
+        : `The source id: ${id} must either be a managed image, virtual machine or another gallery image version`,
+      target,
+    ),
+  invalidSourceId: (id: string, path: string) =>
+    new ArmError(
+      400,
+      "InvalidParameter",
+      `Property id ${q(id)} at path ${q(path)} is invalid. Expect fully qualified resource Id that start with '/subscriptions/{subscriptionId}' or '/providers/{resourceProviderNamespace}/'.`,
+      path,
+    ),
+  oneSourceForm: () =>
+    new ArmError(
+      400,
+      "InvalidParameter",
+      "The gallery artifact version source can only be specified either directly under storageProfile or within individual OS or data disks. One and only one source type (user image, snapshot, disk, virtual machine) can be provided.",
+      "galleryImageVersion.properties.storageProfile",
+    ),
+  duplicateLuns: () =>
+    new ArmError(400, "InvalidParameter", "Duplicated lun numbers have been detected in the input data disks. Lun number must be unique for each data disk.", "galleryImageVersion.properties.storageProfile.dataDiskImages"),
+  duplicateSources: () =>
+    new ArmError(400, "InvalidParameter", "Duplicated source ids are found in the input disks. Source id should be unique for each disk.", "galleryImageVersion.properties.storageProfile"),
+  virtualMachineSourceNotSupported: (id: string, target: string) =>
+    new ArmError(
+      400,
+      "InvalidParameter",
+      `The source id: ${id} is a virtual machine. Vitrine runs no virtual machines, so it cannot capture one: snapshot the VM's disks and use the snapshots as the OS and data disk sources.`,
+      target,
+    ),
+  imageDiskTooLarge: (sizeBytes: number, maxBytes: number, target: string) =>
+    new ArmError(
+      400,
+      "InvalidParameter",
+      `Any disk attached to the image must be less than or equal to 1 TB in size: this disk holds ${sizeBytes} bytes, the limit is ${maxBytes} bytes (${maxBytes / 1024 ** 3} GiB).`,
+      target,
+    ),
+  galleryImageNotFound: (id: string, region: string) =>
+    new ArmError(
+      404,
+      "GalleryImageNotFound",
+      `The gallery image ${id} is not available in ${region} region. Please contact image owner to replicate to this region, or change your requested region.`,
+    ),
+  imageDiskNotFound: (id: string, lun: number | undefined) =>
+    new ArmError(404, "NotFound", `The image ${id} has no ${lun === undefined ? "OS disk" : `data disk at LUN ${lun}`}.`, "disk.properties.creationData.galleryImageReference"),
+
   // --- the data plane (disk access URLs); rendered in Azure Storage's XML error shape ---
   dataAccessDenied: (reason: string) =>
     new ArmError(403, "AuthenticationFailed", `Server failed to authenticate the request. ${reason}`),

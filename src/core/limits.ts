@@ -5,12 +5,15 @@ export interface Limits {
   galleries: number;
   galleryImages: number;
   galleryImageVersions: number;
+  /** Largest disk of a managed image source or image version, in GiB (Azure's "1 TB"). */
+  imageDiskGiB: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
   galleries: 100,
   galleryImages: 1000,
   galleryImageVersions: 10000,
+  imageDiskGiB: 1024,
 };
 
 export interface QuotaDefinition {

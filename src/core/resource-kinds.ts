@@ -4,6 +4,8 @@
 
 import type { ApiVersionFamily } from "./api-versions.js";
 import { diskKind, snapshotKind } from "./disk-kinds.js";
+import { managedImageKind } from "./managed-image-kind.js";
+import { galleryImageVersionKind } from "./version-kinds.js";
 import { errors, type ArmError } from "./errors.js";
 import type { SchemaName } from "./schema.js";
 import { checkArtifactName, checkFutureDate, checkGalleryName, checkIdentifierPart, checkMinNotAboveMax } from "./validate.js";
@@ -13,6 +15,8 @@ type Props = Record<string, unknown>;
 export interface KindContext {
   subscriptionId: string;
   name: string;
+  /** The resource's location (canonical region name). */
+  location: string;
   now: Date;
   /** Properties before this request; undefined when creating. */
   previous?: Props;
@@ -123,7 +127,7 @@ export const galleryApplicationKind: ResourceKind = {
   finish: (props) => props,
 };
 
-export const RESOURCE_KINDS: readonly ResourceKind[] = [galleryKind, galleryImageKind, galleryApplicationKind, diskKind, snapshotKind];
+export const RESOURCE_KINDS: readonly ResourceKind[] = [galleryKind, galleryImageKind, galleryImageVersionKind, galleryApplicationKind, diskKind, snapshotKind, managedImageKind];
 
 /** The kind whose segments match `types` (case-insensitively), e.g. ["Galleries", "images"]. */
 export function kindForSegments(types: readonly string[]): ResourceKind | undefined {

@@ -34,6 +34,12 @@ export interface DiskContent {
   finishUpload(uploadId: string, region: string, onProgress?: (progress: IngestProgress) => void): Promise<DiskContentRef>;
   discardUpload(uploadId: string): Promise<void>;
 
+  /**
+   * The same content in another region's store: copies the chunks that store lacks, verifying
+   * each, then the manifest. `onProgress` reports bytes present in the target of those needed.
+   */
+  copyTo(content: DiskContentRef, region: string, onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void): Promise<DiskContentRef>;
+
   /** Bytes of the disk exported as a fixed VHD (the raw disk, then a 512-byte footer): [start, end] inclusive. */
   exportVhd(content: DiskContentRef, start: number, end: number): NodeJS.ReadableStream;
 }

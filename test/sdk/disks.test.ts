@@ -7,40 +7,15 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RestError } from "@azure/core-rest-pipeline";
 import { AnonymousCredential, BlobClient, PageBlobClient } from "@azure/storage-blob";
 import { raw as rawRequest, sdkClients } from "../support/clients.js";
+import { codeOf, uploadPages } from "../support/disk-upload.js";
 import { contentDigestOf, convertImage, makeRawImage, qemuImgAvailable } from "../support/images.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 const RG = "rg-disks";
 const LOCATION = "westus";
 const MIB = 1024 * 1024;
-const PAGE_WRITE = 4 * MIB;
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (error) {
-    // Data-plane HEAD refusals carry no body: their status is what is left to assert.
-    const rest = error as RestError;
-    return rest.code || (rest.statusCode ? `HTTP ${rest.statusCode}` : rest.message);
-  }
-}
-
-/** Uploads `file` with page writes of at most 4 MiB, skipping all-zero ranges as clients do. */
-async function uploadPages(sas: string, file: Buffer): Promise<number> {
-  const client = new PageBlobClient(sas, new AnonymousCredential());
-  let sent = 0;
-  for (let offset = 0; offset < file.length; offset += PAGE_WRITE) {
-    const piece = file.subarray(offset, Math.min(offset + PAGE_WRITE, file.length));
-    if (piece.every((b) => b === 0)) continue;
-    await client.uploadPages(piece, offset, piece.length);
-    sent += piece.length;
-  }
-  return sent;
-}
 
 describe("disks and snapshots with real bytes", { skip: !(await qemuImgAvailable()) && "qemu-img is not installed" }, () => {
   let server: TestServer;

@@ -1,4 +1,5 @@
-// Microsoft.Compute: the gallery resources, usages and operation status.
+// Microsoft.Compute: galleries and their children, disks, snapshots and images, usages and
+// operation status. Each kind's service (core/services/resource-services.ts) does the work.
 
 import { isKnownApiVersion } from "../../core/api-versions.js";
 import { errors } from "../../core/errors.js";
@@ -11,7 +12,7 @@ import type { ServerContext } from "../context.js";
 import { setOperationHeaders } from "../lro.js";
 import { listBody, skipTokenOf } from "../paging.js";
 import { methodNotAllowed, requireApiVersion, type ArmRequest } from "./arm.js";
-import { handleDiskAction, handleDiskWrite, isDiskKind } from "./disks.js";
+import { handleDiskAction, isDiskKind } from "./disks.js";
 
 export async function handleCompute(context: ServerContext, arm: ArmRequest): Promise<unknown> {
   const subscription = arm.subscription as SubscriptionRecord;
@@ -29,11 +30,10 @@ export async function handleCompute(context: ServerContext, arm: ArmRequest): Pr
   if (!kind) throw errors.invalidResourceType(arm.path.types.join("/"), "Microsoft.Compute", arm.apiVersion);
   requireApiVersion(arm, kind.apiFamily, kind.segments.join("/"));
   const ref: ResourceRef = { subscription, resourceGroup: arm.path.resourceGroup, kind, names };
-  if (isDiskKind(kind)) {
-    if (action) return handleDiskAction(context, arm, ref, action);
-    if (arm.method === "PUT" || arm.method === "DELETE") return handleDiskWrite(context, arm, ref);
+  if (action) {
+    if (isDiskKind(kind)) return handleDiskAction(context, arm, ref, action);
+    throw errors.invalidResourceType(arm.path.types.join("/"), "Microsoft.Compute", arm.apiVersion);
   }
-  if (action) throw errors.invalidResourceType(arm.path.types.join("/"), "Microsoft.Compute", arm.apiVersion);
   if (names.length < kind.segments.length) return listChildren(context, arm, ref);
   return handleResource(context, arm, ref);
 }
@@ -52,24 +52,31 @@ async function listChildren(context: ServerContext, arm: ArmRequest, ref: Resour
 }
 
 async function handleResource(context: ServerContext, arm: ArmRequest, ref: ResourceRef) {
-  const resources = context.trackedResources;
+  const service = context.serviceFor(ref.kind);
   const { reply } = arm;
+  const publicUrl = context.publicUrl();
   switch (arm.method) {
-    case "GET":
-      return renderResource(await resources.get(ref));
-    case "PUT": {
-      const { record, created } = await resources.put(ref, arm.request.body);
-      const operation = await context.operations.completed(ref.subscription.id, record.location, record.id);
-      setOperationHeaders(reply, context.publicUrl(), operation, arm.apiVersion, false);
-      return reply.status(created ? 201 : 200).send(renderResource(record));
+    case "GET": {
+      const expand = (arm.request.query as Record<string, string | undefined>)["$expand"];
+      return service.render(await context.trackedResources.get(ref), expand);
     }
-    case "PATCH":
-      return renderResource(await resources.patch(ref, arm.request.body));
+    case "PUT": {
+      const { record, created, operation } = await service.put(ref, arm.request.body);
+      const recorded = operation ?? (await context.operations.completed(ref.subscription.id, record.location, record.id));
+      setOperationHeaders(reply, publicUrl, recorded, arm.apiVersion, false);
+      return reply.status(created ? 201 : 200).send(service.render(record));
+    }
+    case "PATCH": {
+      const { record, operation } = await service.patch(ref, arm.request.body);
+      // No Location: a PATCH's poller then reads its result from the resource itself.
+      if (operation) setOperationHeaders(reply, publicUrl, operation, arm.apiVersion, false);
+      return service.render(record);
+    }
     case "DELETE": {
-      const deleted = await resources.delete(ref);
+      const deleted = await service.delete(ref);
       if (!deleted) return reply.status(204).send();
       const operation = await context.operations.completed(ref.subscription.id, deleted.location, deleted.id);
-      setOperationHeaders(reply, context.publicUrl(), operation, arm.apiVersion, true);
+      setOperationHeaders(reply, publicUrl, operation, arm.apiVersion, true);
       return reply.status(202).send();
     }
     default:

@@ -4,6 +4,7 @@ import { open } from "node:fs/promises";
 import * as http from "node:http";
 import * as https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
+import { systemClock, type Clock } from "../../ports/clock.js";
 import { DiskImageError, type RangeReader } from "../disk-image.js";
 import { checkReadRange } from "./mapped-read.js";
 
@@ -41,6 +42,8 @@ export interface UrlReaderOptions {
   ca?: string | Buffer;
   /** Sent with every request, e.g. x-ms-version for Azure Blob. */
   headers?: Record<string, string>;
+  /** What a refused SAS token's or presigned URL's expiry is compared with, to say why it was refused. */
+  clock?: Clock;
 }
 
 const MAX_REDIRECTS = 5;
@@ -73,6 +76,7 @@ export async function openUrlReader(url: string, options: UrlReaderOptions = {})
     agents["https:"].destroy();
   };
   let headers: Record<string, string> = { ...options.headers, "accept-encoding": "identity" };
+  const clock = options.clock ?? systemClock;
 
   let size: number;
   let validator: string | undefined;
@@ -81,7 +85,7 @@ export async function openUrlReader(url: string, options: UrlReaderOptions = {})
       const reply = await getRange(target, agents, headers, 0, 0);
       const location = reply.headers.location;
       if (![301, 302, 303, 307, 308].includes(reply.status) || location === undefined) {
-        size = sizeFromProbe(target, reply);
+        size = sizeFromProbe(target, reply, clock);
         validator = validatorOf(reply.headers);
         break;
       }
@@ -106,7 +110,7 @@ export async function openUrlReader(url: string, options: UrlReaderOptions = {})
       const reply = await getRange(source, agents, sent, offset, last);
       if (reply.status === 412) throw changed(source);
       if (reply.status === 200) throw new DiskImageError(`${describe(source)} stopped answering range requests while it was being read.`, "unsupported");
-      if (reply.status !== 206) throw statusError(source, reply);
+      if (reply.status !== 206) throw statusError(source, reply, clock);
       if (validatorOf(reply.headers) !== validator) throw changed(source);
       const range = parseContentRange(reply.headers["content-range"]);
       if (range?.total !== size) throw changed(source);
@@ -151,7 +155,7 @@ function withoutCredentials(headers: Record<string, string>): Record<string, str
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !["authorization", "cookie"].includes(name.toLowerCase())));
 }
 
-function sizeFromProbe(target: URL, probe: Reply): number {
+function sizeFromProbe(target: URL, probe: Reply, clock: Clock): number {
   if (probe.status === 206 || probe.status === 416) {
     const range = parseContentRange(probe.headers["content-range"]);
     if (range?.total !== undefined) return range.total;
@@ -160,19 +164,43 @@ function sizeFromProbe(target: URL, probe: Reply): number {
   if (probe.status === 200) {
     throw new DiskImageError(`${describe(target)} does not support HTTP range requests (it answered 200 to a Range request), so the image cannot be read from it in place.`, "unsupported");
   }
-  throw statusError(target, probe);
+  throw statusError(target, probe, clock);
 }
 
-function statusError(target: URL, reply: Reply): DiskImageError {
+function statusError(target: URL, reply: Reply, clock: Clock): DiskImageError {
   const code = reply.headers["x-ms-error-code"] ?? reply.headers["x-amz-error-code"];
   const detail = typeof code === "string" ? ` (${code})` : "";
   const hint =
     reply.status === 404
       ? ": there is no file at that address"
       : reply.status === 401 || reply.status === 403
-        ? ": access was denied; check that the URL carries a valid, unexpired SAS token or signature with read permission"
+        ? `: access was denied; ${accessProblem(target.searchParams, clock.now())}`
         : "";
   return new DiskImageError(`${describe(target)} answered HTTP ${reply.status}${detail}${hint}.`, "unsupported");
+}
+
+/**
+ * Why a refused signed URL was refused, as far as its own parameters tell: the 403 does not say
+ * (Azurite gives no detail; Azure and S3 put theirs in an XML body), and an expired token looks
+ * like a wrong signature. Signatures are secrets and are never quoted.
+ */
+function accessProblem(query: URLSearchParams, now: Date): string {
+  if (query.has("X-Amz-Signature")) {
+    // An S3 presigned URL: valid for X-Amz-Expires seconds from X-Amz-Date (20250101T000000Z).
+    const signed = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(query.get("X-Amz-Date") ?? "");
+    const lifetime = Number(query.get("X-Amz-Expires") ?? NaN);
+    const expiry = signed && new Date(Date.UTC(+signed[1]!, +signed[2]! - 1, +signed[3]!, +signed[4]!, +signed[5]!, +signed[6]!) + lifetime * 1000);
+    if (expiry && expiry.getTime() <= now.getTime()) return `its presigned URL expired at ${expiry.toISOString()}; make a new one`;
+    return "the store refused its presigned URL although it has not expired: its signature or the credentials that made it are not accepted; make a new one for this object";
+  }
+  if (!query.has("sig")) return "the URL carries no SAS token or signature; add a read SAS token to it";
+  const expiry = query.get("se");
+  const start = query.get("st");
+  const permissions = query.get("sp");
+  if (expiry !== null && Date.parse(expiry) <= now.getTime()) return `its SAS token expired at ${expiry} (se); make a new one`;
+  if (start !== null && Date.parse(start) > now.getTime()) return `its SAS token is not valid before ${start} (st)`;
+  if (permissions !== null && !permissions.includes("r")) return `its SAS token does not grant read permission (sp=${permissions}); make one with r`;
+  return "its SAS token is within its validity period and grants read, so the storage account did not accept its signature (sig) or a restriction in it (IP range, protocol): make a new read SAS for this blob with the account's current key";
 }
 
 function validatorOf(headers: http.IncomingHttpHeaders): string | undefined {

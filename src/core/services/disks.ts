@@ -29,6 +29,8 @@ type Props = Record<string, unknown>;
 
 export interface DiskDeps {
   resources: TrackedResources;
+  /** Where a disk created FromImage gets its content: a gallery image version complete in its region. */
+  images: { contentFor(id: string, region: string, lun: number | undefined): Promise<DiskContentRef> };
   content: DiskContent;
   signer: AccessSigner;
   operations: Operations;
@@ -43,6 +45,12 @@ export interface DiskDeps {
 export const contentProperties = (content: DiskContentRef): Props => ({
   contentDigest: `sha256:${content.manifestDigest}`,
   occupiedSizeBytes: content.occupiedBytes,
+});
+
+/** A disk is at least as large as its content; a larger diskSizeGB asked for is kept. */
+const sizedFor = (properties: Props, content: DiskContentRef): Props => ({
+  diskSizeGB: Math.max(Number(properties.diskSizeGB ?? 0), Math.ceil(content.size / GIB)),
+  diskSizeBytes: content.size,
 });
 
 export const internalOf = (record: ResourceRecord): DiskInternal => (record.internal ?? {}) as DiskInternal;
@@ -67,6 +75,11 @@ export class Disks {
           return { properties: withId, internal: { uploadId: await this.deps.content.openUpload(creation.uploadSizeBytes as number) } };
         case "copy":
           return this.copyFrom(creation.sourceResourceId as string, location, withId);
+        case "fromimage": {
+          const reference = creation.galleryImageReference ?? {};
+          const content = await this.deps.images.contentFor(reference.id ?? "", location, reference.lun);
+          return { properties: { ...withId, ...sizedFor(withId, content), ...contentProperties(content) }, internal: { content } };
+        }
         default:
           importUrl = creation.sourceUri;
           return { properties: { ...withId, provisioningState: "Creating" } };
@@ -161,14 +174,12 @@ export class Disks {
     const content = source && internalOf(source).content;
     if (!isDiskOrSnapshot || !content || source.location !== location) throw errors.diskSourceNotFound(sourceId);
     const sourceProps = propertiesOf(source);
-    const sizeGB = Math.max(Number(properties.diskSizeGB ?? 0), Math.ceil(content.size / GIB));
     return {
       properties: {
         osType: sourceProps.osType,
         hyperVGeneration: sourceProps.hyperVGeneration,
         ...properties,
-        diskSizeGB: sizeGB,
-        diskSizeBytes: content.size,
+        ...sizedFor(properties, content),
         ...contentProperties(content),
       },
       internal: { content },

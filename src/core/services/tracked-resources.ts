@@ -61,6 +61,23 @@ export class TrackedResources {
     return pageOf(items, page.limit);
   }
 
+  /** One page of the children of type `type` under the resource with key `parentKey`. */
+  async children(parentKey: string, type: string, afterKey?: string): Promise<Page<ResourceRecord>> {
+    const limit = 200;
+    return pageOf(await this.deps.store.listResources({ parentKey, type, afterKey, limit }), limit);
+  }
+
+  /** Every resource of `type`, in all subscriptions (background work resumed at start). */
+  async *allOfType(type: string): AsyncGenerator<ResourceRecord> {
+    const limit = 200;
+    for (let afterKey: string | undefined; ; ) {
+      const items = await this.deps.store.listResources({ type, afterKey, limit });
+      yield* items;
+      if (items.length < limit) return;
+      afterKey = items[items.length - 1]?.key;
+    }
+  }
+
   async listBySubscription(subscription: SubscriptionRecord, kind: ResourceKind, page: { afterKey?: string; limit: number }): Promise<Page<ResourceRecord>> {
     const items = await this.deps.store.listResources({ subscriptionId: subscription.id.toLowerCase(), type: kind.type, afterKey: page.afterKey, limit: page.limit });
     return pageOf(items, page.limit);
@@ -130,7 +147,7 @@ export class TrackedResources {
   private async create(ref: ResourceRef, body: Props, location: string, onCreate?: OnCreate): Promise<ResourceRecord> {
     const { kind } = ref;
     const name = lastName(ref);
-    const context = { subscriptionId: ref.subscription.id, name, now: this.deps.clock.now() };
+    const context = { subscriptionId: ref.subscription.id, name, location, now: this.deps.clock.now() };
     const input = (body.properties ?? {}) as Props;
     kind.check(input, context);
     const id = idOf(ref);
@@ -175,7 +192,7 @@ export class TrackedResources {
     const { kind } = ref;
     const previous = (existing.body.properties ?? {}) as Props;
     const next = (body.properties ?? {}) as Props;
-    const context = { subscriptionId: ref.subscription.id, name: existing.name, now: this.deps.clock.now(), previous };
+    const context = { subscriptionId: ref.subscription.id, name: existing.name, location: existing.location, now: this.deps.clock.now(), previous };
     const applied = applyUpdate(previous, next, kind.updatable(next), kind.root);
     kind.check(applied, context);
     const properties = kind.finish(applied, context);

@@ -149,6 +149,25 @@ describe("openUrlReader", () => {
     await assert.rejects(openUrlReader(`${origin}/container/missing.vhd?sig=s3cr3t`), refusedWith("unsupported", /404 \(BlobNotFound\)/));
   });
 
+  it("says why a signed URL was refused, from its own parameters, as of the clock it is given", async () => {
+    Object.assign(file, { etag: () => '"0x1"', ranges: true, sig: "s3cr3t", data: undefined });
+    const clock = { now: () => new Date("2025-06-01T12:00:00Z") };
+    const refused = async (query: string, message: RegExp) => {
+      await assert.rejects(openUrlReader(`${origin}/container/disk.vhd?${query}`, { clock }), (error: unknown) => {
+        refusedWith("unsupported", message)(error);
+        assert.doesNotMatch((error as Error).message, /forged/, "the signature is not quoted");
+        return true;
+      });
+    };
+    await refused("sp=r&se=2025-06-01T11:59:59Z&sig=forged", /403.*SAS token expired at 2025-06-01T11:59:59Z/);
+    await refused("sp=r&st=2025-06-01T13:00:00Z&se=2025-06-02T00:00:00Z&sig=forged", /not valid before 2025-06-01T13:00:00Z/);
+    await refused("sp=w&se=2025-06-02T00:00:00Z&sig=forged", /does not grant read permission \(sp=w\)/);
+    await refused("sp=r&se=2025-06-02T00:00:00Z&sig=forged", /did not accept its signature/);
+    await refused("sp=r", /no SAS token or signature/);
+    await refused("X-Amz-Date=20250601T110000Z&X-Amz-Expires=3600&X-Amz-Signature=forged", /presigned URL expired at 2025-06-01T12:00:00.000Z/);
+    await refused("X-Amz-Date=20250601T110000Z&X-Amz-Expires=7200&X-Amz-Signature=forged", /refused its presigned URL although it has not expired/);
+  });
+
   it("refuses a server that does not support ranges", async () => {
     Object.assign(file, { etag: () => '"0x1"', ranges: false, sig: undefined, data: undefined });
     await assert.rejects(openUrlReader(`${origin}/container/disk.vhd`), refusedWith("unsupported", /range requests/));

@@ -1,0 +1,54 @@
+// Which service writes and renders each resource kind. Most kinds are plain tracked resources;
+// those with bytes behind them (disks, snapshots, managed images, image versions) have their own
+// services, whose writes may start long-running operations.
+
+import { diskKind, snapshotKind } from "../disk-kinds.js";
+import { managedImageKind } from "../managed-image-kind.js";
+import type { ResourceKind } from "../resource-kinds.js";
+import { galleryImageVersionKind } from "../version-kinds.js";
+import type { OperationRecord, ResourceRecord } from "../../ports/metadata-store.js";
+import type { Disks } from "./disks.js";
+import type { ImageVersions } from "./image-versions.js";
+import type { ManagedImages } from "./managed-images.js";
+import { renderResource, type ResourceRef, type TrackedResources } from "./tracked-resources.js";
+
+export interface Written {
+  record: ResourceRecord;
+  created: boolean;
+  /** Work that goes on after the response: the client polls it. */
+  operation?: OperationRecord;
+}
+
+export interface ResourceService {
+  put(ref: ResourceRef, raw: unknown): Promise<Written>;
+  patch(ref: ResourceRef, raw: unknown): Promise<Written>;
+  /** The deleted record, or undefined when there was nothing to delete. */
+  delete(ref: ResourceRef): Promise<ResourceRecord | undefined>;
+  /** The ARM JSON of a GET; `expand` is the request's `$expand`. */
+  render(record: ResourceRecord, expand?: string): Record<string, unknown>;
+}
+
+export function resourceServices(deps: { resources: TrackedResources; disks: Disks; images: ManagedImages; versions: ImageVersions }): (kind: ResourceKind) => ResourceService {
+  const { resources } = deps;
+  const plain: ResourceService = {
+    put: (ref, raw) => resources.put(ref, raw),
+    patch: async (ref, raw) => ({ record: await resources.patch(ref, raw), created: false }),
+    delete: (ref) => resources.delete(ref),
+    render: (record) => renderResource(record),
+  };
+  const byKind = new Map<ResourceKind, ResourceService>([
+    [diskKind, { ...plain, put: (ref, raw) => deps.disks.put(ref, raw), delete: (ref) => deps.disks.delete(ref) }],
+    [snapshotKind, { ...plain, put: (ref, raw) => deps.disks.put(ref, raw), delete: (ref) => deps.disks.delete(ref) }],
+    [managedImageKind, { ...plain, put: (ref, raw) => deps.images.put(ref, raw) }],
+    [
+      galleryImageVersionKind,
+      {
+        ...plain,
+        put: (ref, raw) => deps.versions.put(ref, raw),
+        patch: async (ref, raw) => ({ ...(await deps.versions.patch(ref, raw)), created: false }),
+        render: (record, expand) => deps.versions.render(record, expand),
+      },
+    ],
+  ]);
+  return (kind) => byKind.get(kind) ?? plain;
+}
