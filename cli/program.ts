@@ -3,6 +3,7 @@
 
 import { Command } from "commander";
 import { registerAdminCommands } from "./commands/admin.js";
+import { registerDiskCommands } from "./commands/disk.js";
 import { registerEnvCommand } from "./commands/env.js";
 import { registerGroupCommands } from "./commands/group.js";
 import { registerServeCommand } from "./commands/serve.js";
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerAdminCommands(program);
   registerGroupCommands(program);
   registerSigCommands(program);
+  registerDiskCommands(program);
   return program;
 }
 

@@ -18,6 +18,10 @@ export interface Config {
   limits: Limits;
   /** Items per page of list responses before a nextLink. */
   pageSize: number;
+  /** Unreferenced chunks younger than this are kept (storage-collector.ts). */
+  gcGraceSeconds: number;
+  /** How often unreferenced chunks are collected besides after deletes. */
+  gcIntervalSeconds: number;
   /** Largest accepted request body. */
   maxBodyBytes: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -34,6 +38,8 @@ export interface ConfigInput {
   databaseUrl?: string;
   limits?: Partial<Record<keyof Limits, number | string>>;
   pageSize?: number | string;
+  gcGraceSeconds?: number | string;
+  gcIntervalSeconds?: number | string;
   maxBodyBytes?: number | string;
   logLevel?: string;
 }
@@ -45,6 +51,8 @@ const ENVIRONMENT: Record<string, keyof ConfigInput> = {
   VITRINE_PUBLIC_URL: "publicUrl",
   VITRINE_DATABASE_URL: "databaseUrl",
   VITRINE_PAGE_SIZE: "pageSize",
+  VITRINE_GC_GRACE_SECONDS: "gcGraceSeconds",
+  VITRINE_GC_INTERVAL_SECONDS: "gcIntervalSeconds",
   VITRINE_MAX_BODY_BYTES: "maxBodyBytes",
   VITRINE_LOG_LEVEL: "logLevel",
 };
@@ -104,6 +112,8 @@ export function resolveConfig(...sources: ConfigInput[]): Config {
     databaseUrl: merged.databaseUrl ?? `sqlite:${resolve(dataDir, "metadata.db")}`,
     limits,
     pageSize: integer("pageSize", merged.pageSize ?? 100, 1, 1000),
+    gcGraceSeconds: integer("gcGraceSeconds", merged.gcGraceSeconds ?? 3600, 0, 365 * 86400),
+    gcIntervalSeconds: integer("gcIntervalSeconds", merged.gcIntervalSeconds ?? 3600, 1, 365 * 86400),
     maxBodyBytes: integer("maxBodyBytes", merged.maxBodyBytes ?? 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel,
   };

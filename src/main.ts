@@ -2,9 +2,10 @@
 // what `vitrine serve` runs and what the API and SDK tests start.
 
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import type { FastifyInstance } from "fastify";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { publicUrlFor, type Config } from "./config.js";
 import { TrackedResources } from "./core/services/tracked-resources.js";
 import { Disks } from "./core/services/disks.js";
@@ -13,6 +14,8 @@ import { ImageVersions } from "./core/services/image-versions.js";
 import { ManagedImages } from "./core/services/managed-images.js";
 import { resourceServices } from "./core/services/resource-services.js";
 import { managedImageKind } from "./core/managed-image-kind.js";
+import { diskKind, snapshotKind } from "./core/disk-kinds.js";
+import { StorageCollector } from "./core/services/storage-collector.js";
 import { galleryImageVersionKind } from "./core/version-kinds.js";
 import { Operations } from "./core/services/operations.js";
 import { ResourceGroups } from "./core/services/resource-groups.js";
@@ -50,6 +53,8 @@ export interface RunningVitrine {
   app: FastifyInstance;
   store: MetadataStore;
   directory: Directory;
+  /** Deletes unreferenced chunks now (they are also collected after deletes and periodically). */
+  collectGarbage(): Promise<{ deleted: number; bytesFreed: number }>;
   close(): Promise<void>;
 }
 
@@ -72,6 +77,8 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
     const tokens = await TokenService.open(store, clock);
 
     let publicUrl = config.publicUrl ?? "";
+    // The server's logger, once the server is built (the collector is made before it).
+    const logs: { to?: FastifyBaseLogger } = {};
     const trackedResources = new TrackedResources({ store, clock, limits: config.limits });
     const operations = new Operations({ store, clock, ids });
     const signer = await HmacAccessSigner.open(store, () => publicUrl);
@@ -83,6 +90,7 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
           if (!chunkStore) regionStores.set(region, (chunkStore = new FsChunkStore(join(config.dataDir, "regions", region))));
           return chunkStore;
         },
+        regions: async () => (await readdir(join(config.dataDir, "regions"), { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name),
       },
       new UploadStaging(join(config.dataDir, "uploads")),
     );
@@ -93,6 +101,20 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
     const imageVersions = new ImageVersions({ resources: trackedResources, content: diskContent, sources, operations, clock, maxDiskBytes: config.limits.imageDiskGiB * 1024 ** 3 });
     holders.set(managedImageKind.type.toLowerCase(), managedImages);
     holders.set(galleryImageVersionKind.type.toLowerCase(), imageVersions);
+    const collector = new StorageCollector({
+      content: diskContent,
+      holders: [
+        { type: diskKind.type, manifestsOf: (record) => disks.manifestsOf(record) },
+        { type: snapshotKind.type, manifestsOf: (record) => disks.manifestsOf(record) },
+        { type: managedImageKind.type, manifestsOf: (record) => managedImages.manifestsOf(record) },
+        { type: galleryImageVersionKind.type, manifestsOf: (record) => imageVersions.manifestsOf(record) },
+      ],
+      recordsOf: (type) => trackedResources.allOfType(type),
+      busy: () => operations.busy(),
+      clock,
+      graceMs: config.gcGraceSeconds * 1000,
+      log: (message, fields) => logs.to?.info(fields, message),
+    });
     const context: ServerContext = {
       config,
       publicUrl: () => publicUrl,
@@ -101,7 +123,7 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
       trackedResources,
       resourceGroups: new ResourceGroups({ store, clock }),
       disks,
-      serviceFor: resourceServices({ resources: trackedResources, disks, images: managedImages, versions: imageVersions }),
+      serviceFor: resourceServices({ resources: trackedResources, disks, images: managedImages, versions: imageVersions, onBytesReleased: () => collector.schedule() }),
       diskContent,
       signer,
       subscriptions: new Subscriptions({ store }),
@@ -111,11 +133,13 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
       ids,
     };
     const app = buildServer(context, tls);
+    logs.to = app.log;
     await app.listen({ host: config.host, port: config.port });
     publicUrl = publicUrlFor(config, (app.server.address() as AddressInfo).port);
     // Work a stop cut short (an ingest, a copy to a region) starts again.
     await managedImages.resume(trackedResources.allOfType(managedImageKind.type));
     await imageVersions.resume(trackedResources.allOfType(galleryImageVersionKind.type));
+    const collecting = setInterval(() => collector.schedule(0), config.gcIntervalSeconds * 1000).unref();
 
     const connectionFile = join(config.dataDir, CONNECTION_FILE);
     const clientSecret = bootstrap.adminSecret ?? (await adminSecret(connectionFile, bootstrap.admin.secretHash, directory, bootstrap.tenant.id, bootstrap.admin.appId));
@@ -136,9 +160,12 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
       app,
       store,
       directory,
+      collectGarbage: () => collector.run(),
       close: async () => {
+        clearInterval(collecting);
         await app.close();
         await operations.idle();
+        await collector.stop();
         await store.close();
       },
     };

@@ -8,6 +8,7 @@ import type { DiskContent, DiskContentRef, IngestProgress } from "../ports/disk-
 import { DiskImageError, type DiskImage } from "./disk-image.js";
 import { copyContent } from "./copy.js";
 import { exportStream } from "./export.js";
+import { collectGarbage } from "./garbage-collector.js";
 import { openDiskImage } from "./formats/detect.js";
 import { openUrlReader } from "./formats/range-reader.js";
 import { isFixedVhdFooter } from "./formats/vhd.js";
@@ -20,6 +21,8 @@ const FOOTER = 512;
 /** Where each region keeps its chunks (one store per region until replication adds targets). */
 export interface RegionStores {
   storeFor(region: string): ChunkStore;
+  /** Regions that have a store. */
+  regions(): Promise<string[]>;
 }
 
 export class BlobDiskContent implements DiskContent {
@@ -98,6 +101,14 @@ export class BlobDiskContent implements DiskContent {
       await copyContent(content.manifestDigest, this.stores.storeFor(content.region), this.stores.storeFor(region), onProgress);
     }
     return { ...content, region };
+  }
+
+  regions(): Promise<string[]> {
+    return this.stores.regions();
+  }
+
+  collectGarbage(region: string, live: Iterable<string>, options: { graceMs: number; now: Date }): Promise<{ deleted: number; bytesFreed: number }> {
+    return collectGarbage(this.stores.storeFor(region), live, options);
   }
 
   exportVhd(content: DiskContentRef, start: number, end: number): NodeJS.ReadableStream {

@@ -40,6 +40,14 @@ export interface DiskContent {
    */
   copyTo(content: DiskContentRef, region: string, onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void): Promise<DiskContentRef>;
 
+  /** Regions that have a store (with or without content). */
+  regions(): Promise<string[]>;
+  /**
+   * Deletes from a region's store what the `live` manifests do not reference and what is older
+   * than `graceMs` (src/blob/garbage-collector.ts). `live` must list every manifest still in use.
+   */
+  collectGarbage(region: string, live: Iterable<string>, options: { graceMs: number; now: Date }): Promise<{ deleted: number; bytesFreed: number }>;
+
   /** Bytes of the disk exported as a fixed VHD (the raw disk, then a 512-byte footer): [start, end] inclusive. */
   exportVhd(content: DiskContentRef, start: number, end: number): NodeJS.ReadableStream;
 }

@@ -3,38 +3,13 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { execFile } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { promisify } from "node:util";
-import type { ConnectionInfo } from "../../src/main.js";
 import { raw } from "../support/clients.js";
+import { BIN, exitOf, serve } from "../support/serve-process.js";
 import { freshDataDir } from "../support/server.js";
-
-const BIN = resolve("dist/cli/vitrine.js");
-
-async function serve(dataDir: string, args: string[] = [], env: Record<string, string> = {}): Promise<{ child: ChildProcess; connection: ConnectionInfo }> {
-  const file = join(dataDir, "connection.json");
-  const before = existsSync(file) ? readFileSync(file, "utf8") : "";
-  const child = spawn(process.execPath, [BIN, "serve", "--data-dir", dataDir, "--port", "0", "--log-level", "silent", ...args], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`vitrine serve exited ${child.exitCode}: ${stderr}`);
-    if (stderr.includes("Vitrine is serving") && existsSync(file) && readFileSync(file, "utf8") !== before) {
-      return { child, connection: JSON.parse(readFileSync(file, "utf8")) as ConnectionInfo };
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill("SIGKILL");
-  throw new Error(`vitrine serve did not become ready: ${stderr}`);
-}
-
-const exitOf = (child: ChildProcess): Promise<number | null> =>
-  child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once("exit", (code) => r(code)));
 
 describe("vitrine serve", () => {
   it("starts on a fresh data dir, writes connection.json, and stops cleanly on SIGTERM", async () => {

@@ -1,7 +1,8 @@
 // Disks imported from Azure Blob Storage, the way Azure users bring their images: the image is
 // uploaded to a storage account (Azurite here) with @azure/storage-blob, a read SAS URL is made for
 // it, and @azure/arm-compute creates a disk with createOption Import from that URL. The disk is
-// exported again and must hold the original bytes; bad URLs and a damaged image are refused.
+// exported again and must hold the original bytes; bad URLs and a damaged image are refused. An
+// image version takes the same URL as its source.uri.
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -129,6 +130,35 @@ describe("disks imported from Azure Blob Storage (Azurite)", { skip: qemuSkip, c
       }
     });
   }
+
+  it("creates an image version from a VHD in the storage account (source.uri) and deploys it byte for byte", async () => {
+    const connection = (server as TestServer).connection;
+    await clients.compute.galleries.beginCreateOrUpdateAndWait(RG, "fromblob", { location: LOCATION });
+    await clients.compute.galleryImages.beginCreateOrUpdateAndWait(RG, "fromblob", "linux", {
+      location: LOCATION,
+      osType: "Linux",
+      osState: "Generalized",
+      identifier: { publisher: "Contoso", offer: "Blob", sku: "Vhd" },
+    });
+    const version = await clients.compute.galleryImageVersions.beginCreateOrUpdateAndWait(RG, "fromblob", "linux", "1.0.0", {
+      location: LOCATION,
+      storageProfile: { osDiskImage: { source: { uri: sasFor("dynamic.vhd"), storageAccountId: STORAGE_ACCOUNT_ID } } },
+    });
+    assert.equal(version.provisioningState, "Succeeded");
+    const shown = await rawRequest(connection, "GET", `${version.id}?api-version=2024-03-03`);
+    const osDisk = (shown.body as { properties: { storageProfile: { osDiskImage: Record<string, unknown> } } }).properties.storageProfile.osDiskImage;
+    assert.equal(osDisk.contentDigest, contentDigestOf(raw));
+    assert.equal(osDisk.sizeBytes, raw.length);
+
+    await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "deployed-from-blob", { location: LOCATION, creationData: { createOption: "FromImage", galleryImageReference: { id: version.id } } });
+    const access = await clients.compute.disks.beginGrantAccessAndWait(RG, "deployed-from-blob", { access: "Read", durationInSeconds: 600 });
+    try {
+      const downloaded = await new BlobClient(access.accessSAS ?? "").downloadToBuffer();
+      assert.ok(downloaded.subarray(0, raw.length).equals(raw), "the deployed disk holds the blob's disk");
+    } finally {
+      await clients.compute.disks.beginRevokeAccessAndWait(RG, "deployed-from-blob");
+    }
+  });
 
   it("refuses an expired SAS URL", async () => {
     const expired = sasFor("fixed.vhd", new Date(Date.now() - HOUR));

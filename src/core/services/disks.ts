@@ -60,6 +60,12 @@ const stateOf = (record: ResourceRecord): string => String(propertiesOf(record).
 export class Disks {
   constructor(private readonly deps: DiskDeps) {}
 
+  /** The manifest a disk or snapshot references (storage-collector.ts). */
+  manifestsOf(record: ResourceRecord): Array<{ region: string; manifestDigest: string }> {
+    const content = internalOf(record).content;
+    return content ? [{ region: content.region, manifestDigest: content.manifestDigest }] : [];
+  }
+
   /** PUT of a disk or snapshot. An import runs in the background: its operation is returned to poll. */
   async put(ref: ResourceRef, raw: unknown): Promise<{ record: ResourceRecord; created: boolean; operation?: OperationRecord }> {
     let importUrl: string | undefined;

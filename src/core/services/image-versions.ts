@@ -82,6 +82,15 @@ export class ImageVersions implements ImageHolder {
     }
   }
 
+  /** The manifests a version references: its disks in each complete region, and its pending sources. */
+  manifestsOf(record: ResourceRecord): Array<{ region: string; manifestDigest: string }> {
+    const internal = internalOf(record);
+    return [
+      ...[...completeRegions(internal)].flatMap((region) => (internal.disks ?? []).map((disk) => ({ region, manifestDigest: disk.manifestDigest }))),
+      ...(internal.pending ?? []).flatMap((disk) => (disk.content ? [disk.content] : [])),
+    ];
+  }
+
   disksOf(record: ResourceRecord): { disks: ImageDisk[]; completeIn: ReadonlySet<string> } | undefined {
     const internal = internalOf(record);
     if (!internal.disks) return undefined;

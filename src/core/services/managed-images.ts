@@ -65,6 +65,15 @@ export class ManagedImages implements ImageHolder {
     }
   }
 
+  /** The manifests an image references: its disks, or the sources it is still copying. */
+  manifestsOf(record: ResourceRecord): Array<{ region: string; manifestDigest: string }> {
+    const internal = (record.internal ?? {}) as ImageInternal;
+    return [
+      ...(internal.disks ?? []).map((disk) => ({ region: record.location, manifestDigest: disk.manifestDigest })),
+      ...(internal.pending ?? []).flatMap((disk) => (disk.content ? [disk.content] : [])),
+    ];
+  }
+
   disksOf(record: ResourceRecord): { disks: ImageDisk[]; completeIn: ReadonlySet<string> } | undefined {
     const disks = (record.internal as ImageInternal | undefined)?.disks;
     return disks && { disks, completeIn: new Set([record.location]) };

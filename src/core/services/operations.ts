@@ -58,6 +58,11 @@ export class Operations {
     return operation;
   }
 
+  /** Whether this process is running background work. */
+  busy(): boolean {
+    return this.running.size > 0;
+  }
+
   /** Waits for the operations this process runs (shutdown, tests). */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);

@@ -28,27 +28,42 @@ export interface ResourceService {
   render(record: ResourceRecord, expand?: string): Record<string, unknown>;
 }
 
-export function resourceServices(deps: { resources: TrackedResources; disks: Disks; images: ManagedImages; versions: ImageVersions }): (kind: ResourceKind) => ResourceService {
+export function resourceServices(deps: {
+  resources: TrackedResources;
+  disks: Disks;
+  images: ManagedImages;
+  versions: ImageVersions;
+  /** Called after a resource with bytes is deleted: its chunks may now be garbage. */
+  onBytesReleased: () => void;
+}): (kind: ResourceKind) => ResourceService {
   const { resources } = deps;
-  const plain: ResourceService = {
+  const releasing = (remove: (ref: ResourceRef) => Promise<ResourceRecord | undefined>) => async (ref: ResourceRef) => {
+    const deleted = await remove(ref);
+    if (deleted) deps.onBytesReleased();
+    return deleted;
+  };
+  const plain = (): ResourceService => ({
     put: (ref, raw) => resources.put(ref, raw),
     patch: async (ref, raw) => ({ record: await resources.patch(ref, raw), created: false }),
     delete: (ref) => resources.delete(ref),
     render: (record) => renderResource(record),
-  };
+  });
+  const diskService: ResourceService = { ...plain(), put: (ref, raw) => deps.disks.put(ref, raw), delete: releasing((ref) => deps.disks.delete(ref)) };
   const byKind = new Map<ResourceKind, ResourceService>([
-    [diskKind, { ...plain, put: (ref, raw) => deps.disks.put(ref, raw), delete: (ref) => deps.disks.delete(ref) }],
-    [snapshotKind, { ...plain, put: (ref, raw) => deps.disks.put(ref, raw), delete: (ref) => deps.disks.delete(ref) }],
-    [managedImageKind, { ...plain, put: (ref, raw) => deps.images.put(ref, raw) }],
+    [diskKind, diskService],
+    [snapshotKind, diskService],
+    [managedImageKind, { ...plain(), put: (ref, raw) => deps.images.put(ref, raw), delete: releasing((ref) => resources.delete(ref)) }],
     [
       galleryImageVersionKind,
       {
-        ...plain,
+        ...plain(),
+        delete: releasing((ref) => resources.delete(ref)),
         put: (ref, raw) => deps.versions.put(ref, raw),
         patch: async (ref, raw) => ({ ...(await deps.versions.patch(ref, raw)), created: false }),
         render: (record, expand) => deps.versions.render(record, expand),
       },
     ],
   ]);
-  return (kind) => byKind.get(kind) ?? plain;
+  const fallback = plain();
+  return (kind) => byKind.get(kind) ?? fallback;
 }

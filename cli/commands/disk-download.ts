@@ -1,0 +1,187 @@
+// `vitrine disk download`: a disk's bytes into a local file, the part Azure leaves to AzCopy.
+// Read access is granted, the disk is fetched with parallel ranged GETs, all-zero chunks are not
+// written (the file stays sparse), the content digest is checked as the bytes arrive, and access
+// is revoked. qcow2 is made from a raw download with qemu-img.
+
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { open, rm, type FileHandle } from "node:fs/promises";
+import { resolve } from "node:path";
+import { promisify } from "node:util";
+import type { Command } from "commander";
+import { CliError, reportCliError, type VitrineClient } from "../client.js";
+import { qemuImgAvailable } from "../../src/blob/formats/qemu-img.js";
+import { AccessUrl } from "../transfer/access-url.js";
+import { ContentDigest, DIGEST_CHUNK } from "../transfer/content-digest.js";
+import { formatBytes, formatRate, TransferProgress } from "../transfer/progress.js";
+import { forEachParallel, nonZeroRuns, windowsOf } from "../transfer/windows.js";
+import { connect, printJson, withConnectionOptions, type ServerFlags } from "./connected-command.js";
+import { addDiskOptions, diskPath, DISKS, grantAccess, positive, revokeAccess, withDiskApiVersion, type DiskFlags } from "./disk-shared.js";
+import { oneOf } from "./sig-shared.js";
+
+type Format = "raw" | "vhd" | "qcow2";
+
+interface DownloadFlags extends ServerFlags, DiskFlags {
+  output: string;
+  format: Format;
+  parallel: number;
+}
+
+const FOOTER = 512;
+const GRANT_SECONDS = 24 * 3600;
+
+export function registerDiskDownloadCommand(disk: Command): void {
+  const command = disk
+    .command("download")
+    .summary("Download a disk into a sparse raw, VHD or qcow2 file, checked by its content digest.")
+    .description(
+      "Download a disk into a local file: raw (the disk's bytes), vhd (a fixed VHD: the disk and the footer the server serves) " +
+        "or qcow2 (made from a raw download with qemu-img). All-zero 1 MiB chunks are not written, so the file is sparse. " +
+        "The content digest is checked against the disk's contentDigest; on a mismatch the file is deleted. " +
+        "Prints what was written; a summary goes to stderr, with a progress bar when stderr is a terminal.",
+    );
+  addDiskOptions(command, DISKS)
+    .requiredOption("-o, --output <file>", "the file to write (replaced if it exists)")
+    .option("--format <format>", "format of the file; allowed: raw, vhd, qcow2", oneOf("raw", "vhd", "qcow2"), "raw")
+    .option("--parallel <count>", "ranged reads in flight at once", positive, 8);
+  withConnectionOptions(command).action(async (flags: DownloadFlags) => {
+    try {
+      await download(flags);
+    } catch (error) {
+      reportCliError(error);
+    }
+  });
+}
+
+async function download(flags: DownloadFlags): Promise<void> {
+  if (flags.format === "qcow2" && !(await qemuImgAvailable())) {
+    throw new Error("--format qcow2 needs qemu-img (Debian package qemu-utils); download as raw or vhd, or install it.");
+  }
+  const { client, subscriptionId } = connect(flags);
+  const path = diskPath(subscriptionId, DISKS, flags);
+  const disk = (await client.request("GET", withDiskApiVersion(path))).body as { properties?: { contentDigest?: unknown; diskState?: unknown } };
+  const expected = disk.properties?.contentDigest;
+  if (typeof expected !== "string") {
+    throw new CliError(409, "OperationNotAllowed", `Disk '${flags.name}' has no content to download yet (diskState ${String(disk.properties?.diskState)}).`);
+  }
+
+  const output = resolve(flags.output);
+  // qcow2 is converted from a sparse raw file written next to the output, where there is room for it.
+  const rawPath = flags.format === "qcow2" ? `${output}.${process.pid}.raw.partial` : output;
+  let received: Received;
+  // A file that was there before is left alone when the download fails before replacing it.
+  let replaced = false;
+  const markReplaced = () => {
+    if (rawPath === output) replaced = true;
+  };
+  try {
+    const url = await grantAccess(client, path, "Read", GRANT_SECONDS);
+    try {
+      received = await receive(new AccessUrl(url, readFileSync(client.connection.caCertFile), flags.parallel), rawPath, flags, markReplaced);
+    } finally {
+      await revokeQuietly(client, path, flags.name);
+    }
+    if (received.digest !== expected) {
+      throw new CliError(
+        500,
+        "ContentDigestMismatch",
+        `The downloaded disk has content digest ${received.digest}, but disk '${flags.name}' has ${expected}: the download was deleted.`,
+      );
+    }
+    if (flags.format === "qcow2") {
+      replaced = true;
+      await convertToQcow2(rawPath, output);
+    }
+  } catch (error) {
+    if (replaced) await rm(output, { force: true });
+    throw error;
+  } finally {
+    if (rawPath !== output) await rm(rawPath, { force: true });
+  }
+
+  process.stderr.write(
+    `Downloaded disk '${flags.name}' (${formatBytes(received.size)}) to ${flags.output} (${flags.format}): received ${received.bytes} bytes, ` +
+      `wrote ${received.written} (the rest is zero, left sparse), in ${received.seconds.toFixed(1)} s (${formatRate(received.bytes, received.seconds)}); ` +
+      `content digest ${received.digest} verified.\n`,
+  );
+  printJson({ file: output, format: flags.format, diskSizeBytes: received.size, contentDigest: received.digest, bytesReceived: received.bytes, bytesWritten: received.written });
+}
+
+interface Received {
+  size: number;
+  bytes: number;
+  written: number;
+  seconds: number;
+  digest: string;
+}
+
+/**
+ * Fetches the whole disk, `parallel` windows at a time, into `file`: the disk, and for vhd its
+ * footer. `created` is called once the file exists, so that a failure knows to remove it.
+ */
+async function receive(source: AccessUrl, file: string, flags: DownloadFlags, created: () => void): Promise<Received> {
+  let handle: FileHandle | undefined;
+  let progress: TransferProgress | undefined;
+  let bytes = 0;
+  let written = 0;
+  try {
+    const size = (await source.size()) - FOOTER;
+    const digest = new ContentDigest(size);
+    const out = await open(file, "w");
+    handle = out;
+    created();
+    // Sized up front: what is never written is a hole that reads as zeros.
+    await out.truncate(flags.format === "vhd" ? size + FOOTER : size);
+    const bar = new TransferProgress("Downloading", size);
+    progress = bar;
+    await forEachParallel(windowsOf(size > 0 ? [{ offset: 0, length: size }] : [], size), flags.parallel, async (window) => {
+      const data = await source.read(window.offset, window.length);
+      bytes += data.length;
+      const first = window.offset / DIGEST_CHUNK;
+      for (const [start, end] of nonZeroRuns(data, (chunk, bytesOfChunk) => digest.add(first + chunk, bytesOfChunk))) {
+        await writeAll(out, data.subarray(start, end), window.offset + start);
+        written += end - start;
+      }
+      bar.advance(window.length);
+    });
+    const seconds = bar.stop();
+    progress = undefined;
+    if (flags.format === "vhd") {
+      await writeAll(out, await source.read(size, FOOTER), size);
+      bytes += FOOTER;
+      written += FOOTER;
+    }
+    handle = undefined;
+    await out.close();
+    return { size, bytes, written, seconds, digest: digest.digest() };
+  } finally {
+    progress?.stop();
+    await handle?.close();
+    source.close();
+  }
+}
+
+async function writeAll(file: FileHandle, bytes: Buffer, position: number): Promise<void> {
+  for (let done = 0; done < bytes.length; ) {
+    const { bytesWritten } = await file.write(bytes, done, bytes.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+/** endGetAccess after a download; a failure is reported but does not undo a verified download. */
+async function revokeQuietly(client: VitrineClient, path: string, name: string): Promise<void> {
+  try {
+    await revokeAccess(client, path);
+  } catch (error) {
+    process.stderr.write(`Warning: could not revoke the access URL of disk '${name}' (${error instanceof Error ? error.message : String(error)}); run vitrine disk revoke-access.\n`);
+  }
+}
+
+async function convertToQcow2(raw: string, output: string): Promise<void> {
+  try {
+    await promisify(execFile)("qemu-img", ["convert", "-f", "raw", "-O", "qcow2", raw, output]);
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    throw new Error(`qemu-img could not convert the download to qcow2: ${stderr || (error instanceof Error ? error.message : String(error))}`);
+  }
+}

@@ -1,0 +1,128 @@
+// Requests to a disk's access URL (what beginGetAccess hands out): the page writes of a direct
+// upload and the ranged reads of a download, in Azure Storage's page-blob protocol, as
+// @azure/storage-blob sends them, with the server's own CA and a pool of kept-alive sockets.
+// Refusals come back in Storage's XML shape and are reported like ARM errors.
+
+import * as http from "node:http";
+import * as https from "node:https";
+import { setTimeout as sleep } from "node:timers/promises";
+import { CliError } from "../client.js";
+
+/** What the server takes in one page write (src/arm/routes/disk-data.ts) and what Azure takes. */
+export const MAX_PAGE_WRITE = 4 * 1024 * 1024;
+const STORAGE_VERSION = "2024-08-04";
+/** Delays before the retries of a request that failed in a way that may pass (a reset socket, a 503). */
+const RETRY_DELAYS_MS = [250, 1000, 4000];
+const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+const IDLE_TIMEOUT_MS = 120_000;
+
+interface Reply {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** A failure to talk to the URL at all: retried, then reported. */
+class NetworkError extends Error {}
+
+export class AccessUrl {
+  private readonly agent: http.Agent;
+  private readonly request: typeof https.request;
+
+  /** `sockets`: requests in flight at once, one per parallel worker. */
+  constructor(
+    private readonly url: string,
+    ca: Buffer,
+    sockets: number,
+  ) {
+    const secure = new URL(url).protocol === "https:";
+    // The server's CA replaces the default ones, as the CLI's ARM client does.
+    this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: sockets, ca }) : new http.Agent({ keepAlive: true, maxSockets: sockets });
+    this.request = secure ? https.request : http.request;
+  }
+
+  /** `PUT <url>&comp=page` with x-ms-page-write: update; offset and length multiples of 512, at most 4 MiB. */
+  async writePages(offset: number, bytes: Buffer): Promise<void> {
+    if (offset % 512 !== 0 || bytes.length % 512 !== 0 || bytes.length === 0 || bytes.length > MAX_PAGE_WRITE) {
+      throw new RangeError(`a page write of ${bytes.length} bytes at ${offset} is not 512-aligned or exceeds 4 MiB`);
+    }
+    const separator = this.url.includes("?") ? "&" : "?";
+    await this.exchange("PUT", `${this.url}${separator}comp=page`, {
+      "x-ms-page-write": "update",
+      "x-ms-range": `bytes=${offset}-${offset + bytes.length - 1}`,
+      "content-type": "application/octet-stream",
+      "content-length": String(bytes.length),
+    }, bytes);
+  }
+
+  /** Exactly `length` bytes from `offset`, with one ranged GET. */
+  async read(offset: number, length: number): Promise<Buffer> {
+    const reply = await this.exchange("GET", this.url, { "x-ms-range": `bytes=${offset}-${offset + length - 1}` });
+    if (reply.body.length !== length) {
+      throw new CliError(502, "IncompleteRead", `Asked for ${length} bytes at ${offset}, received ${reply.body.length}.`);
+    }
+    return reply.body;
+  }
+
+  /** The size of what the URL serves (for a disk: the disk and its 512-byte VHD footer). */
+  async size(): Promise<number> {
+    const reply = await this.exchange("HEAD", this.url, {});
+    const size = Number(reply.headers["content-length"]);
+    if (!Number.isSafeInteger(size) || size < 512) throw new CliError(502, "BadResponse", "The access URL did not say how large the disk is (Content-Length).");
+    return size;
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async exchange(method: string, url: string, headers: Record<string, string>, body?: Buffer): Promise<Reply> {
+    const all = { ...headers, "x-ms-version": STORAGE_VERSION, "accept-encoding": "identity" };
+    for (let attempt = 0; ; attempt++) {
+      const delay = RETRY_DELAYS_MS[attempt];
+      let reply: Reply;
+      try {
+        reply = await this.once(method, url, all, body);
+      } catch (error) {
+        if (!(error instanceof NetworkError) || delay === undefined) throw error;
+        await sleep(delay);
+        continue;
+      }
+      if (RETRY_STATUSES.has(reply.status) && delay !== undefined) {
+        await sleep(delay);
+        continue;
+      }
+      if (reply.status >= 400) throw storageError(method, reply);
+      return reply;
+    }
+  }
+
+  private once(method: string, url: string, headers: Record<string, string>, body?: Buffer): Promise<Reply> {
+    return new Promise((done, fail) => {
+      const outgoing = this.request(url, { method, headers, agent: this.agent }, (incoming) => {
+        const parts: Buffer[] = [];
+        incoming.on("data", (part: Buffer) => parts.push(part));
+        incoming.on("error", (error) => fail(new NetworkError(error.message)));
+        incoming.on("end", () => done({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: Buffer.concat(parts) }));
+      });
+      outgoing.setTimeout(IDLE_TIMEOUT_MS, () => outgoing.destroy(new Error(`no answer for ${IDLE_TIMEOUT_MS / 1000} s`)));
+      outgoing.on("error", (error) => fail(new NetworkError(`Cannot reach ${new URL(url).origin}: ${error.message}`)));
+      outgoing.end(body);
+    });
+  }
+}
+
+/** Storage's `<Error><Code>..</Code><Message>..</Message></Error>`, or its x-ms-error-code alone (HEAD). */
+function storageError(method: string, reply: Reply): CliError {
+  const text = reply.body.toString("utf8");
+  const header = reply.headers["x-ms-error-code"];
+  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1] ?? (Array.isArray(header) ? header[0] : header) ?? `Http${reply.status}`;
+  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+  return new CliError(reply.status, code, message === undefined ? `${method} on the access URL failed with status ${reply.status}.` : unescapeXml(message));
+}
+
+const unescapeXml = (text: string): string =>
+  text.replace(/&(#\d+|lt|gt|amp|quot|apos);/g, (entity, name: string) => {
+    const named: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
+    return name.startsWith("#") ? String.fromCharCode(Number(name.slice(1))) : (named[name] ?? entity);
+  });

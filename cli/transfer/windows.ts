@@ -1,0 +1,70 @@
+// How a transfer cuts a disk: 4 MiB windows (the largest page write), each made of whole 1 MiB
+// digest chunks, worked on by a fixed number of parallel workers.
+
+import type { Extent } from "../../src/blob/disk-image.js";
+import { MAX_PAGE_WRITE } from "./access-url.js";
+import { DIGEST_CHUNK } from "./content-digest.js";
+
+export const WINDOW = MAX_PAGE_WRITE;
+
+export interface Window {
+  offset: number;
+  length: number;
+  /** Bytes of the window inside the extents it was made from: what progress counts. */
+  dataBytes: number;
+}
+
+/** The windows of a disk of `size` bytes that meet `extents` (ascending, non-overlapping), in order. */
+export function* windowsOf(extents: readonly Extent[], size: number): Generator<Window> {
+  let pending: Window | undefined;
+  for (const { offset, length } of extents) {
+    for (let at = offset, end = offset + length; at < end; ) {
+      const start = Math.floor(at / WINDOW) * WINDOW;
+      const upTo = Math.min(end, start + WINDOW);
+      if (pending?.offset === start) pending.dataBytes += upTo - at;
+      else {
+        if (pending) yield pending;
+        pending = { offset: start, length: Math.min(WINDOW, size - start), dataBytes: upTo - at };
+      }
+      at = upTo;
+    }
+  }
+  if (pending) yield pending;
+}
+
+/**
+ * The runs of consecutive non-zero chunks of a window's bytes, as [start, end) offsets within it;
+ * `keep(index, chunk)` is asked once per chunk, in order, and says whether it is non-zero.
+ */
+export function nonZeroRuns(bytes: Buffer, keep: (chunkInWindow: number, chunk: Buffer) => boolean): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  for (let at = 0, chunk = 0; at < bytes.length; at += DIGEST_CHUNK, chunk++) {
+    const end = Math.min(at + DIGEST_CHUNK, bytes.length);
+    if (!keep(chunk, bytes.subarray(at, end))) continue;
+    const last = runs[runs.length - 1];
+    if (last && last[1] === at) last[1] = end;
+    else runs.push([at, end]);
+  }
+  return runs;
+}
+
+/**
+ * Runs `work` on every item with at most `parallel` at a time. The first failure stops the
+ * workers from taking more items and is thrown once those in flight have settled.
+ */
+export async function forEachParallel<T>(items: Iterator<T>, parallel: number, work: (item: T) => Promise<void>): Promise<void> {
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (failure === undefined) {
+      const next = items.next();
+      if (next.done) return;
+      try {
+        await work(next.value);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, parallel) }, worker));
+  if (failure) throw failure.error;
+}

@@ -1,0 +1,40 @@
+// The built `vitrine` CLI run as a user runs it: a child process whose environment holds no
+// AZURE_*, VITRINE_* or NODE_EXTRA_CA_CERTS, so it finds and trusts the server through the
+// connection.json of the data dir it is given, and nothing else.
+
+import { execFile } from "node:child_process";
+import { resolve } from "node:path";
+
+const CLI = resolve(process.cwd(), "dist/cli/vitrine.js");
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON; undefined when it is empty or not JSON. */
+  json: unknown;
+}
+
+function cleanEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!/^(AZURE_|VITRINE_)/.test(name) && name !== "NODE_EXTRA_CA_CERTS") env[name] = value;
+  }
+  return env;
+}
+
+/** Runs the CLI asynchronously: the server answering it lives in this process's event loop. */
+export function runCli(args: string[]): Promise<CliRun> {
+  return new Promise((done) => {
+    execFile(process.execPath, [CLI, ...args], { env: cleanEnvironment(), maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+      let json: unknown;
+      try {
+        json = stdout.trim() ? JSON.parse(stdout) : undefined;
+      } catch {
+        json = undefined;
+      }
+      done({ code, stdout, stderr, json });
+    });
+  });
+}

@@ -1,0 +1,153 @@
+// What happens to a version's bytes over time: chunks nothing references any more are collected
+// (never while a disk or version still needs them), and an ingest cut short by kill -9 of the
+// server finishes after a restart.
+
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { raw as rawRequest, sdkClients } from "../support/clients.js";
+import { uploadPages } from "../support/disk-upload.js";
+import { contentDigestOf, convertImage, makeRawImage, makeTempDir, qemuSkip } from "../support/images.js";
+import { exitOf, serve } from "../support/serve-process.js";
+import { freshDataDir, startTestServer, type TestServer } from "../support/server.js";
+
+const MIB = 1024 * 1024;
+const RG = "rg-life";
+
+function bytesUnder(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    total += entry.isDirectory() ? bytesUnder(path) : statSync(path).size;
+  }
+  return total;
+}
+
+async function until(what: string, condition: () => Promise<boolean> | boolean): Promise<void> {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
+/** Serves `bytes` with Range support; reads past the first MiB wait until `open()` is called. */
+async function gatedServer(bytes: Buffer): Promise<{ url: string; open(): void; close(): Promise<void> }> {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const server = http.createServer((request, response) => {
+    const range = /bytes=(\d+)-(\d+)/.exec(request.headers.range ?? "");
+    const [start, end] = range ? [Number(range[1]), Number(range[2])] : [0, bytes.length - 1];
+    const send = () => {
+      response.writeHead(range ? 206 : 200, {
+        "content-length": end - start + 1,
+        "accept-ranges": "bytes",
+        ...(range && { "content-range": `bytes ${start}-${end}/${bytes.length}` }),
+      });
+      response.end(request.method === "HEAD" ? undefined : bytes.subarray(start, end + 1));
+    };
+    if (start >= MIB && end < bytes.length - 512) void gate.then(send);
+    else send();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/disk.vhd`,
+    open,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function makeDefinition(clients: ReturnType<typeof sdkClients>): Promise<string> {
+  await clients.resources.resourceGroups.createOrUpdate(RG, { location: "westus" });
+  await clients.compute.galleries.beginCreateOrUpdateAndWait(RG, "g", { location: "westus" });
+  const definition = await clients.compute.galleryImages.beginCreateOrUpdateAndWait(RG, "g", "d", {
+    location: "westus",
+    osType: "Linux",
+    osState: "Generalized",
+    identifier: { publisher: "P", offer: "O", sku: "S" },
+  });
+  return definition.id ?? "";
+}
+
+describe("the bytes of versions over time", { skip: qemuSkip }, () => {
+  let scratch: Awaited<ReturnType<typeof makeTempDir>>;
+  let raw: Buffer;
+  let vhd: Buffer;
+
+  before(async () => {
+    scratch = await makeTempDir();
+    const rawPath = await makeRawImage(scratch.dir, "disk.raw", { sizeBytes: 20 * MIB, blocks: [{ offset: 0, bytes: 0x61, length: 3 * MIB }, { offset: 17 * MIB, bytes: 0x62, length: MIB }] });
+    raw = readFileSync(rawPath);
+    vhd = readFileSync(await convertImage(rawPath, "vpc-fixed"));
+  });
+  after(() => scratch.remove());
+
+  describe("garbage collection", () => {
+    let server: TestServer;
+    before(async () => {
+      server = await startTestServer({ gcGraceSeconds: 0 });
+    });
+    after(() => server.close());
+
+    it("keeps chunks while anything references them, and frees them after the last delete", async () => {
+      const clients = sdkClients(server.connection);
+      await makeDefinition(clients);
+      await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "disk", { location: "westus", creationData: { createOption: "Upload", uploadSizeBytes: vhd.length } });
+      const access = await clients.compute.disks.beginGrantAccessAndWait(RG, "disk", { access: "Write", durationInSeconds: 600 });
+      await uploadPages(access.accessSAS ?? "", vhd);
+      await clients.compute.disks.beginRevokeAccessAndWait(RG, "disk");
+      const snapshot = await clients.compute.snapshots.beginCreateOrUpdateAndWait(RG, "snap", { location: "westus", creationData: { createOption: "Copy", sourceResourceId: `/subscriptions/${server.connection.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Compute/disks/disk` } });
+      await clients.compute.galleryImageVersions.beginCreateOrUpdateAndWait(RG, "g", "d", "1.0.0", { location: "westus", storageProfile: { osDiskImage: { source: { id: snapshot.id } } } });
+      const store = join(server.dataDir, "regions", "westus");
+      const stored = bytesUnder(store);
+      // Three chunks of 0x61 are one chunk stored once, with the chunk of 0x62: two chunks and manifests.
+      assert.ok(stored >= 2 * MIB && stored < 3 * MIB, `two distinct chunks are stored (${stored} bytes)`);
+
+      await clients.compute.snapshots.beginDeleteAndWait(RG, "snap");
+      await clients.compute.disks.beginDeleteAndWait(RG, "disk");
+      assert.deepEqual(await server.collectGarbage(), { deleted: 0, bytesFreed: 0 }, "the version still references every chunk");
+      assert.equal(bytesUnder(store), stored);
+
+      await clients.compute.galleryImageVersions.beginDeleteAndWait(RG, "g", "d", "1.0.0");
+      // No call: the delete schedules a collection.
+      await until("the store is empty", () => bytesUnder(store) === 0);
+    });
+  });
+
+  it("finishes an ingest that kill -9 cut short, after a restart", async () => {
+    const dataDir = freshDataDir();
+    const source = await gatedServer(vhd);
+    let { child, connection } = await serve(dataDir);
+    try {
+      const clients = sdkClients(connection);
+      const definitionId = await makeDefinition(clients);
+      const poller = await clients.compute.galleryImageVersions.beginCreateOrUpdate(RG, "g", "d", "1.0.0", {
+        location: "westus",
+        storageProfile: { osDiskImage: { source: { uri: source.url } } },
+      });
+      assert.equal(poller.getOperationState().status, "running");
+      const status = async () => (await clients.compute.galleryImageVersions.get(RG, "g", "d", "1.0.0", { expand: "ReplicationStatus" })).replicationStatus?.summary?.[0]?.state;
+      await until("the ingest runs", async () => (await status()) === "Replicating");
+
+      child.kill("SIGKILL");
+      await exitOf(child);
+      ({ child, connection } = await serve(dataDir));
+      source.open();
+      const restarted = sdkClients(connection);
+      await until("the version is Succeeded", async () => (await restarted.compute.galleryImageVersions.get(RG, "g", "d", "1.0.0")).provisioningState === "Succeeded");
+      const shown = await rawRequest(connection, "GET", `${definitionId}/versions/1.0.0?api-version=2024-03-03`);
+      const disk = (shown.body as { properties: { storageProfile: { osDiskImage: { contentDigest: string } } } }).properties.storageProfile.osDiskImage;
+      assert.equal(disk.contentDigest, contentDigestOf(raw));
+    } finally {
+      child.kill("SIGTERM");
+      await exitOf(child);
+      await source.close();
+    }
+  });
+});
