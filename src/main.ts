@@ -93,6 +93,7 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
         regions: async () => (await readdir(join(config.dataDir, "regions"), { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name),
       },
       new UploadStaging(join(config.dataDir, "uploads")),
+      { extraCaPem: tls.caCertPem, clock },
     );
     const disks = new Disks({ resources: trackedResources, content: diskContent, signer, operations, ids, clock, images: { contentFor: (id, region, lun) => imageVersions.contentFor(id, region, lun) } });
     const holders = new Map<string, ImageHolder>();

@@ -2,6 +2,8 @@
 // region's store, uploads staged until they are finished, disks exported as fixed VHDs.
 
 import { PassThrough, Readable } from "node:stream";
+import { rootCertificates } from "node:tls";
+import type { Clock } from "../ports/clock.js";
 import { errors } from "../core/errors.js";
 import type { ChunkStore } from "../ports/chunk-store.js";
 import type { DiskContent, DiskContentRef, IngestProgress } from "../ports/disk-content.js";
@@ -25,11 +27,22 @@ export interface RegionStores {
   regions(): Promise<string[]>;
 }
 
+export interface UrlTrust {
+  /** Certificates to trust for https URLs besides Node's own roots (the server's own CA, so its access URLs can be imported). */
+  extraCaPem?: string;
+  clock?: Clock;
+}
+
 export class BlobDiskContent implements DiskContent {
+  private readonly ca: string[] | undefined;
+
   constructor(
     private readonly stores: RegionStores,
     private readonly staging: UploadStaging,
-  ) {}
+    private readonly trust: UrlTrust = {},
+  ) {
+    this.ca = trust.extraCaPem === undefined ? undefined : [...rootCertificates, trust.extraCaPem];
+  }
 
   async empty(region: string, size: number): Promise<DiskContentRef> {
     const manifest: Manifest = { version: 1, size, chunkSize: CHUNK_SIZE, chunks: [], occupiedBytes: 0 };
@@ -40,13 +53,17 @@ export class BlobDiskContent implements DiskContent {
   }
 
   async importFromUrl(region: string, url: string, onProgress?: (progress: IngestProgress) => void): Promise<DiskContentRef> {
-    const reader = await refusingBadImages(() => openUrlReader(url));
+    const reader = await refusingBadImages(() => openUrlReader(url, { ...(this.ca && { ca: this.ca }), ...(this.trust.clock && { clock: this.trust.clock }) }));
     // Once open, the image owns the reader and closes it; until then the reader is ours to close.
     const image = await refusingBadImages(() => openDiskImage(reader)).catch(async (error: unknown) => {
       await reader.close();
       throw error;
     });
     try {
+      // Without its footer a fixed VHD reads as raw bytes: a blob named .vhd that has none was cut short.
+      if (image.format === "raw" && /\.vhd$/i.test(new URL(url).pathname)) {
+        throw errors.invalidDiskImage(`${new URL(url).pathname} has no VHD footer at its end: the file is truncated or not a VHD.`);
+      }
       return await this.ingest(region, image, onProgress);
     } finally {
       await image.close();

@@ -177,6 +177,13 @@ describe("disks imported from Azure Blob Storage (Azurite)", { skip: qemuSkip, c
     await assertImportRefused("missing-blob", sasFor("missing.vhd"), "InvalidDiskImage", /missing\.vhd answered HTTP 404 \(BlobNotFound\)/);
   });
 
+  it("refuses a fixed VHD that lost its footer", async () => {
+    const fixed = await convertImage(await makeSampleRaw((scratch as { dir: string }).dir, "for-cut.raw"), "vpc-fixed");
+    await cutImage(fixed, 8 * MIB);
+    await (azurite as Azurite).uploadFile(CONTAINER, "cut-fixed.vhd", fixed);
+    await assertImportRefused("cut-fixed-vhd", sasFor("cut-fixed.vhd"), "InvalidDiskImage", /cut-fixed\.vhd has no VHD footer at its end/);
+  });
+
   it("refuses a VHD that was cut short in the storage account", async () => {
     // A dynamic VHD whose upload stopped half-way: its footer copy at the start, no footer at the end.
     const cut = await copyImage(dynamicVhd, "cut.vhd");

@@ -120,6 +120,25 @@ describe("the bytes of versions over time", { skip: qemuSkip }, () => {
     });
   });
 
+  it("imports from its own access URLs, trusting its own CA without NODE_EXTRA_CA_CERTS", async () => {
+    const { child, connection } = await serve(freshDataDir(), [], { NODE_EXTRA_CA_CERTS: "" });
+    try {
+      const clients = sdkClients(connection);
+      await clients.resources.resourceGroups.createOrUpdate(RG, { location: "westus" });
+      await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "disk", { location: "westus", creationData: { createOption: "Upload", uploadSizeBytes: vhd.length } });
+      const write = await clients.compute.disks.beginGrantAccessAndWait(RG, "disk", { access: "Write", durationInSeconds: 600 });
+      await uploadPages(write.accessSAS ?? "", vhd);
+      await clients.compute.disks.beginRevokeAccessAndWait(RG, "disk");
+      const read = await clients.compute.disks.beginGrantAccessAndWait(RG, "disk", { access: "Read", durationInSeconds: 600 });
+      const imported = await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "imported", { location: "westus", creationData: { createOption: "Import", sourceUri: read.accessSAS } });
+      assert.equal(imported.provisioningState, "Succeeded");
+      assert.equal(imported.diskSizeBytes, raw.length);
+    } finally {
+      child.kill("SIGTERM");
+      await exitOf(child);
+    }
+  });
+
   it("finishes an ingest that kill -9 cut short, after a restart", async () => {
     const dataDir = freshDataDir();
     const source = await gatedServer(vhd);

@@ -39,7 +39,7 @@ export async function openFileReader(path: string): Promise<RangeReader> {
 
 export interface UrlReaderOptions {
   /** Certificate authorities to trust for https; as in node:tls, they replace the default ones. */
-  ca?: string | Buffer;
+  ca?: string | Buffer | Array<string | Buffer>;
   /** Sent with every request, e.g. x-ms-version for Azure Blob. */
   headers?: Record<string, string>;
   /** What a refused SAS token's or presigned URL's expiry is compared with, to say why it was refused. */
@@ -233,7 +233,8 @@ async function getRange(target: URL, agents: Record<"http:" | "https:", http.Age
     } catch (error) {
       if (error instanceof DiskImageError) throw error;
       if (delay === undefined) {
-        throw new Error(`${describe(target)} could not be read (bytes ${first}-${last}): ${(error as Error).message}`, { cause: error });
+        // Unreachable, refused, or a certificate not trusted: the client's URL, not a server fault.
+        throw new DiskImageError(`${describe(target)} could not be read (bytes ${first}-${last}): ${(error as Error).message}`, "unsupported");
       }
     }
     await sleep(delay);
