@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every compiled test file with node's test runner. Node 20's `--test` takes no globs, so
-// the files are listed here. Pass tiers to narrow the run: `node scripts/run-tests.mjs unit api`.
+// the files are listed here. Pass tiers to narrow the run: `node scripts/run-tests.mjs unit api`,
+// or compiled test files: `node scripts/run-tests.mjs dist/test/cli/az.test.js`.
 //
 // Clients trust a server's CA the way users make them: NODE_EXTRA_CA_CERTS (Node, read once at
 // process start) and REQUESTS_CA_BUNDLE (az). So one test CA is made here, before the test
@@ -23,6 +24,10 @@ const walk = (dir) => {
   }
 };
 for (const tier of tiers.length ? tiers : readdirSync(root).sort()) {
+  if (tier.endsWith(".test.js")) {
+    files.push(tier);
+    continue;
+  }
   const dir = join(root, tier);
   if (statSync(dir, { throwIfNoEntry: false })?.isDirectory()) walk(dir);
 }

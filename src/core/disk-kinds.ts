@@ -117,6 +117,7 @@ export const diskKind: ResourceKind = {
   label: "disk",
   schema: "Disk",
   updateSchema: "DiskUpdate",
+  createdStatus: 202,
   checkName: (name) => checkDiskName(name, "diskName"),
   updatable: () => UPDATABLE,
   check: (props, context) => {

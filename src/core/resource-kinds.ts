@@ -34,6 +34,8 @@ export interface ResourceKind {
   label: string;
   schema: SchemaName;
   updateSchema: SchemaName;
+  /** The status of a PUT that creates one, where the spec does not list 201 (DiskRP: 202). */
+  createdStatus?: 202;
   checkName(name: string): ArmError | undefined;
   /** Property paths (dotted, under `properties`) that an update may change. */
   updatable(next: Props): readonly string[];

@@ -235,6 +235,32 @@ describe("the gallery lifecycle through az 2.45", { skip: existsSync(AZ) ? false
     assert.deepEqual(await ok(...app, "list", "-g", RG, "-r", GALLERY), []);
   });
 
+  it("creates an image version from a snapshot, shows its replication, updates its regions and deletes it", async () => {
+    const disk = (await ok("disk", "create", "-g", RG, "-n", "disk1", "--size-gb", "1", "-l", LOCATION, "--hyper-v-generation", "V2")) as Json;
+    assert.equal(disk.diskSizeGb, 1, "az names it diskSizeGb");
+    const snapshot = (await ok("snapshot", "create", "-g", RG, "-n", "snap1", "--source", "disk1", "-l", LOCATION, "--hyper-v-generation", "V2")) as Json;
+    assert.equal(snapshot.provisioningState, "Succeeded");
+    const version = ["-i", "img1", "-e", "1.0.0"];
+    const created = (await ok(...sig("image-version", "create", ...version, "--os-snapshot", "snap1", "--target-regions", "westus", "eastus=2=standard_zrs"))) as Json;
+    assert.equal(created.provisioningState, "Succeeded");
+    const regions = (created.publishingProfile as Json).targetRegions as Json[];
+    assert.deepEqual(regions.map((r) => [r.name, r.regionalReplicaCount, r.storageAccountType]), [["westus", 1, "Standard_LRS"], ["eastus", 2, "Standard_ZRS"]]);
+
+    const shown = (await ok(...sig("image-version", "show", ...version, "--expand", "ReplicationStatus"))) as Json;
+    const status = shown.replicationStatus as { summary: Json[] };
+    assert.deepEqual(status.summary.map((row) => row.region), ["westus", "eastus"]);
+
+    const updated = (await ok(...sig("image-version", "update", ...version, "--target-regions", "westus", "eastus=2=standard_zrs", "westeurope"))) as Json;
+    assert.deepEqual(((updated.publishingProfile as Json).targetRegions as Json[]).map((r) => r.name), ["westus", "eastus", "westeurope"]);
+    const stderr = await refused(1, "InvalidParameter", ...sig("image-version", "update", ...version, "--target-regions", "westus", "eastus=2=premium_lrs"));
+    assert.match(stderr, /Please specify 'Standard_ZRS' as the storage account type for this region/);
+
+    assert.deepEqual(((await ok(...sig("image-version", "list", "-i", "img1"))) as Json[]).map((v) => v.name), ["1.0.0"]);
+    assert.equal(await ok(...sig("image-version", "delete", ...version)), undefined);
+    assert.equal(await ok("snapshot", "delete", "-g", RG, "-n", "snap1"), undefined);
+    assert.equal(await ok("disk", "delete", "-g", RG, "-n", "disk1", "--yes"), undefined);
+  });
+
   it("deletes the image definitions, the gallery and the resource group", async () => {
     for (const name of ["img1", "myImage1", "myImage2", "myImage3"]) {
       assert.equal(await ok(...sig("image-definition", "delete", "-i", name)), undefined);

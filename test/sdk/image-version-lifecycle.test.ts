@@ -146,11 +146,13 @@ describe("the bytes of versions over time", { skip: qemuSkip }, () => {
     try {
       const clients = sdkClients(connection);
       const definitionId = await makeDefinition(clients);
-      const poller = await clients.compute.galleryImageVersions.beginCreateOrUpdate(RG, "g", "d", "1.0.0", {
-        location: "westus",
-        storageProfile: { osDiskImage: { source: { uri: source.url } } },
+      const put = await rawRequest(connection, "PUT", `${definitionId}/versions/1.0.0?api-version=2024-03-03`, {
+        body: { location: "westus", properties: { storageProfile: { osDiskImage: { source: { uri: source.url } } } } },
       });
-      assert.equal(poller.getOperationState().status, "running");
+      assert.equal(put.status, 201);
+      const operation = await rawRequest(connection, "GET", (put.headers.get("azure-asyncoperation") ?? "").slice(connection.endpoint.length));
+      assert.equal((operation.body as { status: string }).status, "InProgress");
+      assert.equal(operation.headers.get("retry-after"), "1", "az waits 30 s between polls without it");
       const status = async () => (await clients.compute.galleryImageVersions.get(RG, "g", "d", "1.0.0", { expand: "ReplicationStatus" })).replicationStatus?.summary?.[0]?.state;
       await until("the ingest runs", async () => (await status()) === "Replicating");
 

@@ -64,7 +64,7 @@ async function handleResource(context: ServerContext, arm: ArmRequest, ref: Reso
       const { record, created, operation } = await service.put(ref, arm.request.body);
       const recorded = operation ?? (await context.operations.completed(ref.subscription.id, record.location, record.id));
       setOperationHeaders(reply, publicUrl, recorded, arm.apiVersion, false);
-      return reply.status(created ? 201 : 200).send(service.render(record));
+      return reply.status(created ? (ref.kind.createdStatus ?? 201) : 200).send(service.render(record));
     }
     case "PATCH": {
       const { record, operation } = await service.patch(ref, arm.request.body);
@@ -101,6 +101,8 @@ async function handleLocation(context: ServerContext, arm: ArmRequest, subscript
     const operation = await context.operations.get(subscription.id, operationId);
     const monitor = (arm.request.query as Record<string, string | undefined>).monitor === "true";
     const status = monitor && operation.status === "InProgress" ? 202 : 200;
+    // Pollers take the delay to the next poll from each answer; az waits 30 s when it is missing.
+    if (operation.status === "InProgress") void arm.reply.header("retry-after", "1");
     return arm.reply.status(status).send(renderOperation(operation));
   }
   throw errors.invalidResourceType(`locations/${arm.path.types[1] ?? ""}`, "Microsoft.Compute", arm.apiVersion);
