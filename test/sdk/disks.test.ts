@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { AnonymousCredential, BlobClient, PageBlobClient } from "@azure/storage-blob";
 import { raw as rawRequest, sdkClients } from "../support/clients.js";
 import { codeOf, uploadPages } from "../support/disk-upload.js";
-import { contentDigestOf, convertImage, makeRawImage, qemuImgAvailable } from "../support/images.js";
-import { startTestServer, type TestServer } from "../support/server.js";
+import { contentDigestOf, convertImage, makeRawImage, qemuImgAvailable, qemuSkip } from "../support/images.js";
+import { ManualClock, startTestServer, type TestServer } from "../support/server.js";
 
 const RG = "rg-disks";
 const LOCATION = "westus";
@@ -147,5 +147,36 @@ describe("disks and snapshots with real bytes", { skip: !(await qemuImgAvailable
     await clients.compute.disks.beginRevokeAccessAndWait(RG, "copied");
     await clients.compute.disks.beginDeleteAndWait(RG, "copied");
     await clients.compute.snapshots.beginDeleteAndWait(RG, "snap");
+  });
+});
+
+describe("access URLs expire", { skip: qemuSkip }, () => {
+  let server: TestServer;
+  const clock = new ManualClock();
+  before(async () => {
+    server = await startTestServer({}, undefined, { clock });
+  });
+  after(() => server.close());
+
+  it("refuses a URL after its durationInSeconds, for reads and for writes", async () => {
+    const clients = sdkClients(server.connection);
+    await clients.resources.resourceGroups.createOrUpdate(RG, { location: LOCATION });
+    await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "up", { location: LOCATION, creationData: { createOption: "Upload", uploadSizeBytes: 20 * MIB + 512 } });
+    const write = await clients.compute.disks.beginGrantAccessAndWait(RG, "up", { access: "Write", durationInSeconds: 60 });
+    const pages = new PageBlobClient(write.accessSAS ?? "", new AnonymousCredential());
+    await pages.uploadPages(Buffer.alloc(512, 1), 0, 512);
+    clock.advance(61_000);
+    const refused = await pages.uploadPages(Buffer.alloc(512, 2), 512, 512).then(
+      () => undefined,
+      (error: { code?: string; message: string }) => error,
+    );
+    assert.equal(refused?.code, "AuthenticationFailed");
+    assert.match(refused?.message ?? "", /expired at/);
+
+    await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "empty", { location: LOCATION, diskSizeGB: 1, creationData: { createOption: "Empty" } });
+    const read = await clients.compute.disks.beginGrantAccessAndWait(RG, "empty", { access: "Read", durationInSeconds: 30 });
+    assert.equal((await new BlobClient(read.accessSAS ?? "").downloadToBuffer(0, 512)).length, 512);
+    clock.advance(31_000);
+    assert.equal(await codeOf(new BlobClient(read.accessSAS ?? "").downloadToBuffer(0, 512)), "AuthenticationFailed");
   });
 });
