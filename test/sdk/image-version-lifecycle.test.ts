@@ -120,6 +120,24 @@ describe("the bytes of versions over time", { skip: qemuSkip }, () => {
     });
   });
 
+  it("counts versions against the subscription's limit in their region", async () => {
+    const server = await startTestServer({ limits: { galleryImageVersions: 1 } });
+    try {
+      const clients = sdkClients(server.connection);
+      const definitionId = await makeDefinition(clients);
+      const disk = await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "empty", { location: "westus", diskSizeGB: 1, creationData: { createOption: "Empty" } });
+      const body = { location: "westus", storageProfile: { osDiskImage: { source: { id: disk.id } } } };
+      await clients.compute.galleryImageVersions.beginCreateOrUpdateAndWait(RG, "g", "d", "1.0.0", body);
+      const refused = await rawRequest(server.connection, "PUT", `${definitionId}/versions/1.0.1?api-version=2024-03-03`, { body: { location: "westus", properties: { storageProfile: body.storageProfile } } });
+      assert.equal((refused.body as { error: { code: string } }).error.code, "QuotaExceeded");
+      const usages = await rawRequest(server.connection, "GET", `/subscriptions/${server.connection.subscriptionId}/providers/Microsoft.Compute/locations/westus/usages?api-version=2024-07-01`);
+      const versions = (usages.body as { value: Array<{ name: { value: string }; currentValue: number; limit: number }> }).value.find((u) => u.name.value === "galleryImageVersions");
+      assert.deepEqual([versions?.currentValue, versions?.limit], [1, 1]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("imports from its own access URLs, trusting its own CA without NODE_EXTRA_CA_CERTS", async () => {
     const { child, connection } = await serve(freshDataDir(), [], { NODE_EXTRA_CA_CERTS: "" });
     try {

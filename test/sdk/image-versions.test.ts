@@ -179,6 +179,21 @@ describe("image versions with real bytes", { skip: qemuSkip }, () => {
     assert.equal(copy.storageProfile?.osDiskImage?.sizeInGB, 1);
   });
 
+  it("holds data disks by LUN, deployed each on its own", async () => {
+    const diskB = `/subscriptions/${server.connection.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Compute/disks/disk-b`;
+    const created = await versions().beginCreateOrUpdateAndWait(RG, GALLERY, DEFINITION, "3.0.0", {
+      location: "westus",
+      publishingProfile: { excludeFromLatest: true },
+      storageProfile: { osDiskImage: { source: { id: snapshotId } }, dataDiskImages: [{ lun: 7, hostCaching: "ReadOnly", source: { id: diskB } }] },
+    });
+    assert.deepEqual(created.storageProfile?.dataDiskImages?.map((d) => [d.lun, d.hostCaching, d.sizeInGB]), [[7, "ReadOnly", 1]]);
+    await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "data-7", { location: "westus", creationData: { createOption: "FromImage", galleryImageReference: { id: created.id, lun: 7 } } });
+    assert.ok((await exported("data-7")).equals(rawB), "LUN 7 holds disk B");
+    const missing = codeOf(clients.compute.disks.beginCreateOrUpdateAndWait(RG, "data-8", { location: "westus", creationData: { createOption: "FromImage", galleryImageReference: { id: created.id, lun: 8 } } }));
+    assert.equal(await missing, "NotFound");
+    await versions().beginDeleteAndWait(RG, GALLERY, DEFINITION, "3.0.0");
+  });
+
   it("stores two versions that differ in a few chunks once, but for those chunks", async () => {
     const store = join(server.dataDir, "regions", "westus");
     const before = bytesUnder(store);
