@@ -144,7 +144,9 @@ export class BlobDiskContent implements DiskContent {
 
   private async ingest(region: string, image: DiskImage, onProgress?: (progress: IngestProgress) => void): Promise<DiskContentRef> {
     const result = await refusingBadImages(() =>
-      ingestDisk(image, this.stores.storeFor(region), { onProgress: onProgress && ((p) => onProgress({ bytesRead: p.bytesRead, bytesStored: p.bytesStored })) }),
+      ingestDisk(image, this.stores.storeFor(region), {
+        onProgress: onProgress && ((p) => onProgress({ bytesRead: p.bytesRead, bytesStored: p.bytesStored, bytesTotal: Math.max(p.bytesRead, p.chunksTotalEstimate * CHUNK_SIZE) })),
+      }),
     );
     return { region, manifestDigest: result.contentDigest.replace(/^sha256:/, ""), size: result.manifest.size, occupiedBytes: result.manifest.occupiedBytes };
   }

@@ -17,6 +17,8 @@ export interface DiskContentRef {
 export interface IngestProgress {
   bytesRead: number;
   bytesStored: number;
+  /** What bytesRead will reach: the image's allocated ranges, rounded out to whole chunks. */
+  bytesTotal: number;
 }
 
 export interface DiskContent {

@@ -173,6 +173,9 @@ describe("the bytes of versions over time", { skip: qemuSkip }, () => {
       assert.equal(operation.headers.get("retry-after"), "1", "az waits 30 s between polls without it");
       const status = async () => (await clients.compute.galleryImageVersions.get(RG, "g", "d", "1.0.0", { expand: "ReplicationStatus" })).replicationStatus?.summary?.[0]?.state;
       await until("the ingest runs", async () => (await status()) === "Replicating");
+      const running = (await clients.compute.galleryImageVersions.get(RG, "g", "d", "1.0.0", { expand: "ReplicationStatus" })).replicationStatus;
+      assert.equal(running?.aggregatedState, "InProgress");
+      assert.ok((running?.summary?.[0]?.progress ?? 100) < 100, "the reads wait past the first MiB: the ingest is not done");
 
       child.kill("SIGKILL");
       await exitOf(child);

@@ -97,7 +97,7 @@ export async function bringDisks(
     const report = (done: number, size: number) => onProgress(before + done, Math.max(known, before + size));
     const brought = disk.content
       ? await content.copyTo(disk.content, region, (p) => report(p.bytesDone, p.bytesTotal))
-      : await content.importFromUrl(region, disk.uri ?? "", (p) => report(p.bytesRead, p.bytesRead));
+      : await content.importFromUrl(region, disk.uri ?? "", (p) => report(p.bytesRead, p.bytesTotal));
     check(disk, brought);
     before += brought.occupiedBytes;
     disks.push({ lun: disk.lun, manifestDigest: brought.manifestDigest, size: brought.size, occupiedBytes: brought.occupiedBytes, hostCaching: disk.hostCaching });

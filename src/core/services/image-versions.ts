@@ -134,12 +134,9 @@ export class ImageVersions implements ImageHolder {
   private async prepare(id: string, location: string, properties: Props): Promise<{ properties: Props; internal: VersionInternal }> {
     const definition = await this.deps.resources.find(parentIdOf(id));
     const resolved = await this.resolveSources(properties, location);
-    if (definition) {
-      for (const disk of resolved.disks) {
-        const error = checkTraits(disk.sourceId ?? disk.uri ?? "", resolved.traits, definitionTraits(definition));
-        if (error) throw error;
-      }
-    }
+    const os = resolved.disks.find((disk) => disk.lun === undefined);
+    const mismatch = definition && checkTraits(os?.sourceId ?? os?.uri ?? "", resolved.traits, definitionTraits(definition));
+    if (mismatch) throw mismatch;
     for (const disk of resolved.disks) this.checkSize(disk.content?.size, disk.target);
     const storageProfile = diskProperties((properties.storageProfile ?? {}) as ImageDiskProps, resolved.disks);
     return { properties: { ...properties, storageProfile, provisioningState: "Creating" }, internal: { pending: resolved.disks } };
