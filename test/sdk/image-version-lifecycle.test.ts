@@ -4,12 +4,12 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { raw as rawRequest, sdkClients } from "../support/clients.js";
-import { uploadPages } from "../support/disk-upload.js";
+import { bytesUnder, uploadPages } from "../support/disk-upload.js";
 import { contentDigestOf, convertImage, makeRawImage, makeTempDir, qemuSkip } from "../support/images.js";
 import { exitOf, serve } from "../support/serve-process.js";
 import { freshDataDir, startTestServer, type TestServer } from "../support/server.js";
@@ -17,14 +17,6 @@ import { freshDataDir, startTestServer, type TestServer } from "../support/serve
 const MIB = 1024 * 1024;
 const RG = "rg-life";
 
-function bytesUnder(dir: string): number {
-  let total = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    total += entry.isDirectory() ? bytesUnder(path) : statSync(path).size;
-  }
-  return total;
-}
 
 async function until(what: string, condition: () => Promise<boolean> | boolean): Promise<void> {
   for (let attempt = 0; attempt < 300; attempt++) {

@@ -5,12 +5,12 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { GalleryImageVersion } from "@azure/arm-compute";
 import { BlobClient } from "@azure/storage-blob";
 import { raw as rawRequest, sdkClients } from "../support/clients.js";
-import { codeOf, uploadPages } from "../support/disk-upload.js";
+import { bytesUnder, codeOf, uploadPages } from "../support/disk-upload.js";
 import { contentDigestOf, convertImage, makeRawImage, makeTempDir, qemuSkip } from "../support/images.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
@@ -19,15 +19,6 @@ const MIB = 1024 * 1024;
 const GALLERY = "gallery1";
 const DEFINITION = "linux";
 
-/** Bytes of the files under `dir`: what a region's chunk store occupies. */
-function bytesUnder(dir: string): number {
-  let total = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    total += entry.isDirectory() ? bytesUnder(path) : statSync(path).size;
-  }
-  return total;
-}
 
 describe("image versions with real bytes", { skip: qemuSkip }, () => {
   let server: TestServer;

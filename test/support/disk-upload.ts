@@ -1,6 +1,8 @@
 // What the SDK tests of disks and images share: a direct upload with @azure/storage-blob's page
-// writes, and the error code of a failed SDK call.
+// writes, the error code of a failed SDK call, and the bytes a region's store occupies.
 
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import type { RestError } from "@azure/core-rest-pipeline";
 import { AnonymousCredential, PageBlobClient } from "@azure/storage-blob";
 
@@ -29,4 +31,14 @@ export async function uploadPages(sas: string, file: Buffer): Promise<number> {
     sent += piece.length;
   }
   return sent;
+}
+
+/** Bytes of the files under `dir`: what a region's chunk store occupies. */
+export function bytesUnder(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    total += entry.isDirectory() ? bytesUnder(path) : statSync(path).size;
+  }
+  return total;
 }

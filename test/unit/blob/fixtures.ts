@@ -1,7 +1,6 @@
 // What the blob pipeline's tests share: a real local chunk store in a scratch directory, a wrapper
 // that counts what reaches a store, the sample disk, and the content digest computed the way
 // docs/content-digest.md tells clients to, independently of src.
-import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -80,25 +79,6 @@ export function sampleDisk(): { bytes: Buffer; extents: Extent[] } {
     { offset: size - 1000, length: 1000 },
   ];
   return { bytes, extents };
-}
-
-/** The content digest of a raw disk by the documented algorithm (docs/content-digest.md). */
-export function documentedContentDigest(raw: Buffer): string {
-  const entries: Buffer[] = [];
-  for (let index = 0; index * MIB < raw.length; index++) {
-    const chunk = raw.subarray(index * MIB, (index + 1) * MIB);
-    if (chunk.every((byte) => byte === 0)) continue;
-    const entry = Buffer.alloc(36);
-    entry.writeUInt32BE(index, 0);
-    createHash("sha256").update(chunk).digest().copy(entry, 4);
-    entries.push(entry);
-  }
-  const header = Buffer.alloc(24);
-  header.write("VTRNMF01", 0, "latin1");
-  header.writeBigUInt64BE(BigInt(raw.length), 8);
-  header.writeUInt32BE(MIB, 16);
-  header.writeUInt32BE(entries.length, 20);
-  return `sha256:${createHash("sha256").update(Buffer.concat([header, ...entries])).digest("hex")}`;
 }
 
 export async function readAll(stream: Readable): Promise<Buffer> {
