@@ -155,8 +155,14 @@ describe("image versions with real bytes", { skip: qemuSkip }, () => {
       location: "westus",
       storageProfile: { osDiskImage: { source: { uri: access.accessSAS, storageAccountId: "/subscriptions/x/resourceGroups/y/providers/Microsoft.Storage/storageAccounts/z" } } },
     });
+    const imageFromBlob = await clients.compute.images.beginCreateOrUpdateAndWait(RG, "image-from-blob", {
+      location: "westus",
+      storageProfile: { osDisk: { osType: "Linux", osState: "Generalized", blobUri: access.accessSAS } },
+    });
     await clients.compute.disks.beginRevokeAccessAndWait(RG, "disk-b");
     assert.equal(fromUri.provisioningState, "Succeeded");
+    assert.equal(imageFromBlob.provisioningState, "Succeeded", "a managed image from a VHD URL");
+    assert.equal(imageFromBlob.storageProfile?.osDisk?.diskSizeGB, 1);
     await versions().beginCreateOrUpdateAndWait(RG, GALLERY, DEFINITION, "1.9.0", { location: "westus", storageProfile: { osDiskImage: { source: { id: snapshotId } } } });
     await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "latest-2", { location: "westus", creationData: { createOption: "FromImage", galleryImageReference: { id: definitionId } } });
     assert.ok((await exported("latest-2")).equals(rawB), "1.10.0 is latest");
