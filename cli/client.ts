@@ -112,12 +112,13 @@ export class VitrineClient {
    * An authenticated request to the server; `pathAndQuery` is relative to the endpoint or an
    * absolute URL (nextLink, operation status). Long-running operations are waited for: the
    * response is then the resource's state after the operation (PUT, PATCH: a fresh GET; POST: the
-   * Location, if any). Error bodies are thrown as CliError.
+   * Location, if any), unless `wait` is false (az's --no-wait): then it is the first answer.
+   * Error bodies are thrown as CliError.
    */
-  async request(method: string, pathAndQuery: string, body?: unknown): Promise<ClientResponse> {
+  async request(method: string, pathAndQuery: string, body?: unknown, options: { wait?: boolean } = {}): Promise<ClientResponse> {
     const response = await this.send(method, pathAndQuery, body);
     const operationUrl = headerOf(response.headers, "azure-asyncoperation");
-    if (!LONG_RUNNING.has(method) || operationUrl === undefined) return response;
+    if (options.wait === false || !LONG_RUNNING.has(method) || operationUrl === undefined) return response;
     await this.waitFor(operationUrl, retryAfterSeconds(response.headers));
     if (method === "PUT" || method === "PATCH") return this.send("GET", pathAndQuery);
     const location = headerOf(response.headers, "location");

@@ -15,17 +15,20 @@ import { AccessUrl } from "../transfer/access-url.js";
 import { ContentDigest, DIGEST_CHUNK } from "../transfer/content-digest.js";
 import { formatBytes, formatRate, TransferProgress } from "../transfer/progress.js";
 import { forEachParallel, nonZeroRuns, windowsOf } from "../transfer/windows.js";
-import { connect, printJson, withConnectionOptions, type ServerFlags } from "./connected-command.js";
+import { connect, printJson, withConnectionOptions, type Connected, type ServerFlags } from "./connected-command.js";
 import { addDiskOptions, diskPath, DISKS, grantAccess, positive, revokeAccess, withDiskApiVersion, type DiskFlags } from "./disk-shared.js";
 import { oneOf } from "./sig-shared.js";
 
 type Format = "raw" | "vhd" | "qcow2";
 
-interface DownloadFlags extends ServerFlags, DiskFlags {
+/** What to write and how: the flags of addDownloadOptions. */
+export interface DownloadOptions {
   output: string;
   format: Format;
   parallel: number;
 }
+
+interface DownloadFlags extends ServerFlags, DiskFlags, DownloadOptions {}
 
 const FOOTER = 512;
 const GRANT_SECONDS = 24 * 3600;
@@ -40,24 +43,36 @@ export function registerDiskDownloadCommand(disk: Command): void {
         "The content digest is checked against the disk's contentDigest; on a mismatch the file is deleted. " +
         "Prints what was written; a summary goes to stderr, with a progress bar when stderr is a terminal.",
     );
-  addDiskOptions(command, DISKS)
-    .requiredOption("-o, --output <file>", "the file to write (replaced if it exists)")
-    .option("--format <format>", "format of the file; allowed: raw, vhd, qcow2", oneOf("raw", "vhd", "qcow2"), "raw")
-    .option("--parallel <count>", "ranged reads in flight at once", positive, 8);
-  withConnectionOptions(command).action(async (flags: DownloadFlags) => {
+  withConnectionOptions(addDownloadOptions(addDiskOptions(command, DISKS))).action(async (flags: DownloadFlags) => {
     try {
-      await download(flags);
+      await requireFormatTools(flags.format);
+      printJson(await downloadDisk(connect(flags), flags));
     } catch (error) {
       reportCliError(error);
     }
   });
 }
 
-async function download(flags: DownloadFlags): Promise<void> {
-  if (flags.format === "qcow2" && !(await qemuImgAvailable())) {
+/** -o, --format and --parallel. */
+export function addDownloadOptions(command: Command): Command {
+  return command
+    .requiredOption("-o, --output <file>", "the file to write (replaced if it exists)")
+    .option("--format <format>", "format of the file; allowed: raw, vhd, qcow2", oneOf("raw", "vhd", "qcow2"), "raw")
+    .option("--parallel <count>", "ranged reads in flight at once", positive, 8);
+}
+
+/** Refuses a format whose tools are missing, before anything is created or fetched. */
+export async function requireFormatTools(format: Format): Promise<void> {
+  if (format === "qcow2" && !(await qemuImgAvailable())) {
     throw new Error("--format qcow2 needs qemu-img (Debian package qemu-utils); download as raw or vhd, or install it.");
   }
-  const { client, subscriptionId } = connect(flags);
+}
+
+/**
+ * Downloads disk `flags.name` into `flags.output`, checked by its content digest, and returns
+ * what was written; the summary line goes to stderr.
+ */
+export async function downloadDisk({ client, subscriptionId }: Connected, flags: DiskFlags & DownloadOptions): Promise<DownloadResult> {
   const path = diskPath(subscriptionId, DISKS, flags);
   const disk = (await client.request("GET", withDiskApiVersion(path))).body as { properties?: { contentDigest?: unknown; diskState?: unknown } };
   const expected = disk.properties?.contentDigest;
@@ -104,7 +119,16 @@ async function download(flags: DownloadFlags): Promise<void> {
       `wrote ${received.written} (the rest is zero, left sparse), in ${received.seconds.toFixed(1)} s (${formatRate(received.bytes, received.seconds)}); ` +
       `content digest ${received.digest} verified.\n`,
   );
-  printJson({ file: output, format: flags.format, diskSizeBytes: received.size, contentDigest: received.digest, bytesReceived: received.bytes, bytesWritten: received.written });
+  return { file: output, format: flags.format, diskSizeBytes: received.size, contentDigest: received.digest, bytesReceived: received.bytes, bytesWritten: received.written };
+}
+
+export interface DownloadResult {
+  file: string;
+  format: Format;
+  diskSizeBytes: number;
+  contentDigest: string;
+  bytesReceived: number;
+  bytesWritten: number;
 }
 
 interface Received {
@@ -119,7 +143,7 @@ interface Received {
  * Fetches the whole disk, `parallel` windows at a time, into `file`: the disk, and for vhd its
  * footer. `created` is called once the file exists, so that a failure knows to remove it.
  */
-async function receive(source: AccessUrl, file: string, flags: DownloadFlags, created: () => void): Promise<Received> {
+async function receive(source: AccessUrl, file: string, flags: DownloadOptions, created: () => void): Promise<Received> {
   let handle: FileHandle | undefined;
   let progress: TransferProgress | undefined;
   let bytes = 0;

@@ -15,7 +15,7 @@ import { AccessUrl } from "../transfer/access-url.js";
 import { ContentDigest, DIGEST_CHUNK } from "../transfer/content-digest.js";
 import { formatBytes, formatRate, TransferProgress } from "../transfer/progress.js";
 import { forEachParallel, nonZeroRuns, windowsOf } from "../transfer/windows.js";
-import { connect, printJson, withConnectionOptions, type ServerFlags } from "./connected-command.js";
+import { connect, printJson, withConnectionOptions, type Connected, type ServerFlags } from "./connected-command.js";
 import {
   addDiskOptions,
   addDiskPropertyOptions,
@@ -31,10 +31,12 @@ import {
 } from "./disk-shared.js";
 import { locationOrDefault } from "./sig-shared.js";
 
-interface UploadFlags extends ServerFlags, DiskFlags, DiskPropertyFlags {
+export interface UploadOptions extends DiskFlags, DiskPropertyFlags {
   location?: string;
   parallel: number;
 }
+
+interface UploadFlags extends ServerFlags, UploadOptions {}
 
 const MIB = 1024 * 1024;
 /** Azure's bounds for a disk made by direct upload. */
@@ -60,14 +62,18 @@ export function registerDiskUploadCommand(disk: Command): void {
     .option("--parallel <count>", "page writes in flight at once", positive, 8);
   withConnectionOptions(addDiskPropertyOptions(command, DISKS)).action(async (file: string, flags: UploadFlags) => {
     try {
-      await upload(file, flags);
+      printJson(await uploadDisk(connect(flags), file, flags));
     } catch (error) {
       reportCliError(error);
     }
   });
 }
 
-async function upload(file: string, flags: UploadFlags): Promise<void> {
+/**
+ * Uploads `file` as the new disk `flags.name` and returns the disk as the server shows it; the
+ * summary line goes to stderr. A disk created here and not filled is deleted again.
+ */
+export async function uploadDisk({ client, subscriptionId }: Connected, file: string, flags: UploadOptions): Promise<unknown> {
   const image = await openImage(file);
   try {
     const size = image.virtualSize;
@@ -81,7 +87,6 @@ async function upload(file: string, flags: UploadFlags): Promise<void> {
     const extents: Extent[] = [];
     for await (const extent of image.extents()) extents.push(extent);
 
-    const { client, subscriptionId } = connect(flags);
     const path = diskPath(subscriptionId, DISKS, flags);
     await refuseExisting(client, path, flags);
     const location = await locationOrDefault(client, subscriptionId, flags.resourceGroup, flags.location);
@@ -112,7 +117,7 @@ async function upload(file: string, flags: UploadFlags): Promise<void> {
       `Uploaded ${file} (${image.format}, ${formatBytes(size)}) to disk '${flags.name}': sent ${sent.bytes} bytes in ${sent.writes} page writes, ` +
         `skipped ${size - sent.bytes} zero bytes, in ${sent.seconds.toFixed(1)} s (${formatRate(sent.bytes, sent.seconds)}); content digest ${sent.digest} verified.\n`,
     );
-    printJson(uploaded);
+    return uploaded;
   } finally {
     await image.close();
   }

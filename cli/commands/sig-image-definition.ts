@@ -4,9 +4,11 @@
 import type { Command } from "commander";
 import { connect, printJson, serverAction, withConnectionOptions, type ServerFlags } from "./connected-command.js";
 import {
+  addDefinitionOptions,
   addGalleryOptions,
   applySets,
   defined,
+  definitionPath,
   endOfLifeDate,
   featuresOf,
   galleryPath,
@@ -17,13 +19,10 @@ import {
   propertiesOf,
   tagsOf,
   withApiVersion,
+  type DefinitionFlags,
   type GalleryFlags,
   type Json,
 } from "./sig-shared.js";
-
-interface DefinitionFlags extends ServerFlags, GalleryFlags {
-  galleryImageDefinition: string;
-}
 
 /** The flags `create` and `update` both take: the properties that may change after creation. */
 interface MutableFlags {
@@ -57,12 +56,6 @@ interface CreateFlags extends DefinitionFlags, MutableFlags {
 
 interface UpdateFlags extends DefinitionFlags, MutableFlags {
   set?: string[];
-}
-
-const definitionPath = (subscriptionId: string, flags: DefinitionFlags): string => galleryPath(subscriptionId, flags, "images", flags.galleryImageDefinition);
-
-function addDefinitionOptions(command: Command): Command {
-  return withConnectionOptions(addGalleryOptions(command)).requiredOption("-i, --gallery-image-definition <name>", "gallery image definition name");
 }
 
 function addMutableOptions(command: Command): Command {

@@ -3,6 +3,7 @@
 
 import { InvalidArgumentError, type Command } from "commander";
 import type { VitrineClient } from "../client.js";
+import { withConnectionOptions, type ServerFlags } from "./connected-command.js";
 
 export const GALLERY_API_VERSION = "2024-03-03";
 const RESOURCE_GROUP_API_VERSION = "2021-04-01";
@@ -37,6 +38,16 @@ export function addGalleryOptions(command: Command): Command {
   return command
     .requiredOption("-g, --resource-group <name>", "name of the resource group")
     .requiredOption("-r, --gallery-name <name>", "gallery name");
+}
+
+export interface DefinitionFlags extends ServerFlags, GalleryFlags {
+  galleryImageDefinition: string;
+}
+
+export const definitionPath = (subscriptionId: string, flags: DefinitionFlags): string => galleryPath(subscriptionId, flags, "images", flags.galleryImageDefinition);
+
+export function addDefinitionOptions(command: Command): Command {
+  return withConnectionOptions(addGalleryOptions(command)).requiredOption("-i, --gallery-image-definition <name>", "gallery image definition name");
 }
 
 /** `--location`, else the resource group's location, as az defaults it. */

@@ -5,12 +5,14 @@ import type { Command } from "commander";
 import { registerApplicationCommands } from "./sig-application.js";
 import { registerGalleryCommands } from "./sig-gallery.js";
 import { registerImageDefinitionCommands } from "./sig-image-definition.js";
+import { registerImageVersionCommands } from "./sig-image-version.js";
 
 export function registerSigCommands(program: Command): void {
   const sig = program
     .command("sig")
-    .description("Manage galleries, image definitions and gallery applications, like `az sig` (prints the server's JSON).");
+    .description("Manage galleries, image definitions, image versions and gallery applications, like `az sig` (prints the server's JSON).");
   registerGalleryCommands(sig);
   registerImageDefinitionCommands(sig);
+  registerImageVersionCommands(sig);
   registerApplicationCommands(sig);
 }
