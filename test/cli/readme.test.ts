@@ -4,8 +4,9 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { startTestServer, type TestServer } from "../support/server.js";
 
@@ -20,7 +21,7 @@ function blocks(heading: string, lang: string): string[] {
 }
 
 /** Runs README shell lines with `npx vitrine` meaning this build; `npm install` lines are skipped. */
-function shell(lines: string, dataDir: string, extra = ""): Promise<{ stdout: string; stderr: string }> {
+function shell(lines: string, dataDir: string, extra = "", cwd?: string): Promise<{ stdout: string; stderr: string }> {
   const script = [
     "set -euo pipefail",
     `export VITRINE_DATA_DIR='${dataDir}'`,
@@ -28,7 +29,7 @@ function shell(lines: string, dataDir: string, extra = ""): Promise<{ stdout: st
     lines.replace(/npx vitrine/g, "vitrine").split("\n").filter((l) => !l.startsWith("npm install")).join("\n"),
     extra,
   ].join("\n");
-  return promisify(execFile)("bash", ["-c", script], { env: { ...process.env, AZURE_CORE_COLLECT_TELEMETRY: "false", AZURE_CORE_NO_COLOR: "true" } });
+  return promisify(execFile)("bash", ["-c", script], { cwd, env: { ...process.env, AZURE_CORE_COLLECT_TELEMETRY: "false", AZURE_CORE_NO_COLOR: "true" } });
 }
 
 describe("README quick starts", () => {
@@ -55,5 +56,15 @@ describe("README quick starts", () => {
     const { stdout } = await shell(steps, server.dataDir);
     assert.match(stdout, /myImage1/);
     assert.match(stdout, /Contoso/);
+  });
+
+  it("the publishing steps upload an image, replicate it and download it from the other region", async () => {
+    const [steps] = blocks("Publishing an image version", "sh");
+    assert.ok(steps);
+    const dir = mkdtempSync(join(tmpdir(), "vitrine-readme-"));
+    await shell(steps, server.dataDir, "", dir);
+    const copy = statSync(join(dir, "copy.raw"));
+    assert.equal(copy.size, 64 * 1024 * 1024, "the downloaded disk has the image's virtual size");
+    rmSync(dir, { recursive: true, force: true });
   });
 });
