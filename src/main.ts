@@ -32,7 +32,7 @@ import { Directory, verifySecret } from "./identity/directory.js";
 import { TokenService } from "./identity/tokens.js";
 import { systemClock, type Clock } from "./ports/clock.js";
 import { randomIds, type Ids } from "./ports/ids.js";
-import type { MetadataStore } from "./ports/metadata-store.js";
+import type { MetadataStore, ResourceRecord } from "./ports/metadata-store.js";
 import { openMetadataStore } from "./store/open-store.js";
 
 /** What a client needs to reach this server; written to <dataDir>/connection.json. */
@@ -137,9 +137,17 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
     logs.to = app.log;
     await app.listen({ host: config.host, port: config.port });
     publicUrl = publicUrlFor(config, (app.server.address() as AddressInfo).port);
-    // Work a stop cut short (an ingest, a copy to a region) starts again.
-    await managedImages.resume(trackedResources.allOfType(managedImageKind.type));
-    await imageVersions.resume(trackedResources.allOfType(galleryImageVersionKind.type));
+    // Work a stop cut short (an ingest, a copy to a region) runs again under its operation's id.
+    const resumers = new Map<string, { resumeWork(record: ResourceRecord): (() => Promise<void>) | undefined }>([
+      [diskKind.type, disks],
+      [snapshotKind.type, disks],
+      [managedImageKind.type, managedImages],
+      [galleryImageVersionKind.type, imageVersions],
+    ]);
+    await operations.resumeAll(async (operation) => {
+      const record = await trackedResources.find(operation.resourceId);
+      return record && resumers.get(record.type)?.resumeWork(record);
+    });
     const collecting = setInterval(() => collector.schedule(0), config.gcIntervalSeconds * 1000).unref();
 
     const connectionFile = join(config.dataDir, CONNECTION_FILE);

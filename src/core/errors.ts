@@ -107,6 +107,8 @@ export const errors = {
     new ArmError(404, "ResourceNotFound", `The Resource ${q(path)} under resource group ${q(resourceGroup)} was not found.`),
   parentResourceNotFound: (parentName: string) =>
     new ArmError(404, "ParentResourceNotFound", `Can not perform requested operation on nested resource. Parent resource ${q(parentName)} not found.`),
+  operationNotResumable: (resourceId: string) =>
+    new ArmError(500, "OperationInterrupted", `The server stopped before this operation on ${resourceId} finished, and the work cannot be resumed (the resource is gone or no longer waits for it). Send the request again.`),
   operationNotFound: (id: string) =>
     new ArmError(404, "OperationNotFound", `The operation ${q(id)} was not found.`),
   cannotDeleteWithChildren: (childTypeAndNames: readonly string[]) =>

@@ -147,4 +147,6 @@ export interface MetadataStore {
 
   putOperation(operation: OperationRecord): Promise<void>;
   getOperation(id: string): Promise<OperationRecord | undefined>;
+  /** Operations still InProgress: at start, the work a stop cut short. */
+  listRunningOperations(): Promise<OperationRecord[]>;
 }

@@ -126,6 +126,11 @@ export async function putOperation(db: Kysely<Database>, operation: OperationRec
     .execute();
 }
 
+export async function listRunningOperations(db: Kysely<Database>): Promise<OperationRecord[]> {
+  const rows = await db.selectFrom("operations").selectAll().where("status", "=", "InProgress").orderBy("start_time").execute();
+  return rows.map(toOperationRecord);
+}
+
 export async function getOperation(db: Kysely<Database>, id: string): Promise<OperationRecord | undefined> {
   const row = await db.selectFrom("operations").selectAll().where("id", "=", id).executeTakeFirst();
   return row && toOperationRecord(row);

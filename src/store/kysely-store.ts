@@ -120,4 +120,8 @@ export class KyselyMetadataStore implements MetadataStore {
   getOperation(id: string): Promise<OperationRecord | undefined> {
     return directory.getOperation(this.db, id);
   }
+
+  listRunningOperations(): Promise<OperationRecord[]> {
+    return directory.listRunningOperations(this.db);
+  }
 }

@@ -129,6 +129,7 @@ export function directoryCases(store: StoreAccess): void {
       };
       await store().putOperation(running);
       assert.deepEqual(await store().getOperation(running.id), running);
+      assert.deepEqual((await store().listRunningOperations()).find((op) => op.id === running.id), running, "listed while running");
 
       const failed: OperationRecord = {
         ...running,
@@ -138,6 +139,7 @@ export function directoryCases(store: StoreAccess): void {
       };
       await store().putOperation(failed);
       assert.deepEqual(await store().getOperation(running.id), failed);
+      assert.equal((await store().listRunningOperations()).find((op) => op.id === running.id), undefined, "not listed once it ended");
       assert.equal(await store().getOperation(newId()), undefined);
     });
   });

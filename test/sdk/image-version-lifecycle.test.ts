@@ -149,7 +149,7 @@ describe("the bytes of versions over time", { skip: qemuSkip }, () => {
     }
   });
 
-  it("finishes an ingest that kill -9 cut short, after a restart", async () => {
+  it("finishes ingests that kill -9 cut short, after a restart, under the operations clients poll", async () => {
     const dataDir = freshDataDir();
     const source = await gatedServer(vhd);
     let { child, connection } = await serve(dataDir);
@@ -169,15 +169,29 @@ describe("the bytes of versions over time", { skip: qemuSkip }, () => {
       assert.equal(running?.aggregatedState, "InProgress");
       assert.ok((running?.summary?.[0]?.progress ?? 100) < 100, "the reads wait past the first MiB: the ingest is not done");
 
+      // A disk imported from the same URL is cut short too.
+      const diskPut = await rawRequest(connection, "PUT", `/subscriptions/${connection.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Compute/disks/imported?api-version=2025-01-02`, {
+        body: { location: "westus", properties: { creationData: { createOption: "Import", sourceUri: source.url } } },
+      });
+      assert.equal(diskPut.status, 202);
+
       child.kill("SIGKILL");
       await exitOf(child);
       ({ child, connection } = await serve(dataDir));
       source.open();
       const restarted = sdkClients(connection);
       await until("the version is Succeeded", async () => (await restarted.compute.galleryImageVersions.get(RG, "g", "d", "1.0.0")).provisioningState === "Succeeded");
+      // The operations the clients were polling before the kill end too: they ran again under their ids.
+      for (const started of [put, diskPut]) {
+        const url = (started.headers.get("azure-asyncoperation") ?? "").slice(connection.endpoint.length);
+        await until("the operation ends", async () => ((await rawRequest(connection, "GET", url)).body as { status: string }).status !== "InProgress");
+        assert.equal(((await rawRequest(connection, "GET", url)).body as { status: string }).status, "Succeeded");
+      }
+      const disk = await restarted.compute.disks.get(RG, "imported");
+      assert.deepEqual([disk.provisioningState, disk.diskSizeBytes], ["Succeeded", raw.length]);
       const shown = await rawRequest(connection, "GET", `${definitionId}/versions/1.0.0?api-version=2024-03-03`);
-      const disk = (shown.body as { properties: { storageProfile: { osDiskImage: { contentDigest: string } } } }).properties.storageProfile.osDiskImage;
-      assert.equal(disk.contentDigest, contentDigestOf(raw));
+      const osDisk = (shown.body as { properties: { storageProfile: { osDiskImage: { contentDigest: string } } } }).properties.storageProfile.osDiskImage;
+      assert.equal(osDisk.contentDigest, contentDigestOf(raw));
     } finally {
       child.kill("SIGTERM");
       await exitOf(child);

@@ -140,17 +140,30 @@ export class Disks {
       await this.saveState(record, state, internal);
       return undefined;
     }
-    const uploadId = internal.uploadId;
+    const { uploadId } = internal;
     const ingesting = await this.saveState(record, "ActiveUpload", internal, "Updating");
-    return this.deps.operations.start(ref.subscription.id, record.location, record.id, async () => {
-      try {
-        const content = await this.deps.content.finishUpload(uploadId, record.location);
-        await this.saveState(ingesting, "Unattached", { content }, "Succeeded", contentProperties(content));
-      } catch (error) {
-        await this.saveState(ingesting, "ReadyToUpload", { uploadId }, "Succeeded");
-        throw error;
-      }
-    });
+    return this.deps.operations.start(ref.subscription.id, record.location, record.id, () => this.ingestUpload(ingesting, uploadId));
+  }
+
+  /** The work a stop of the server cut short for this disk (an import, an upload's ingest), if any. */
+  resumeWork(record: ResourceRecord): (() => Promise<void>) | undefined {
+    const props = propertiesOf(record);
+    const creation = creationDataOf(props);
+    const importUrl = creation.createOption.toLowerCase() === "import" ? creation.sourceUri : undefined;
+    if (props.provisioningState === "Creating" && importUrl) return () => this.importInto(record, importUrl);
+    const uploadId = internalOf(record).uploadId;
+    if (props.provisioningState === "Updating" && stateOf(record) === "ActiveUpload" && uploadId) return () => this.ingestUpload(record, uploadId);
+    return undefined;
+  }
+
+  private async ingestUpload(ingesting: ResourceRecord, uploadId: string): Promise<void> {
+    try {
+      const content = await this.deps.content.finishUpload(uploadId, ingesting.location);
+      await this.saveState(ingesting, "Unattached", { content }, "Succeeded", contentProperties(content));
+    } catch (error) {
+      await this.saveState(ingesting, "ReadyToUpload", { uploadId }, "Succeeded");
+      throw error;
+    }
   }
 
   async delete(ref: ResourceRef): Promise<ResourceRecord | undefined> {

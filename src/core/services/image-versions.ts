@@ -70,16 +70,12 @@ export class ImageVersions implements ImageHolder {
     return { ...body, properties: { ...propertiesOf(record), replicationStatus: replicationStatusOf(record) } };
   }
 
-  /** Versions whose work was cut short by a stop of the server: started again. */
-  async resume(versions: AsyncIterable<ResourceRecord>): Promise<void> {
-    for await (const record of versions) {
-      const internal = internalOf(record);
-      if (internal.pending && propertiesOf(record).provisioningState === "Creating") {
-        await this.deps.operations.start(record.subscriptionId, record.location, record.id, () => this.build(record.id));
-      } else if (Object.values(internal.regions ?? {}).some((region) => region.state === "Replicating")) {
-        await this.deps.operations.start(record.subscriptionId, record.location, record.id, () => this.replicate(record.id));
-      }
-    }
+  /** The work a stop of the server cut short for this version (its source region, copies to others), if any. */
+  resumeWork(record: ResourceRecord): (() => Promise<void>) | undefined {
+    const internal = internalOf(record);
+    if (internal.pending && propertiesOf(record).provisioningState === "Creating") return () => this.build(record.id);
+    if (Object.values(internal.regions ?? {}).some((region) => region.state === "Replicating")) return () => this.replicate(record.id);
+    return undefined;
   }
 
   /** The manifests a version references: its disks in each complete region, and its pending sources. */

@@ -56,13 +56,10 @@ export class ManagedImages implements ImageHolder {
     return { record, created, operation };
   }
 
-  /** Images whose ingest a stop of the server cut short: started again. */
-  async resume(images: AsyncIterable<ResourceRecord>): Promise<void> {
-    for await (const record of images) {
-      if ((record.internal as ImageInternal | undefined)?.pending && propertiesOf(record).provisioningState === "Creating") {
-        await this.deps.operations.start(record.subscriptionId, record.location, record.id, () => this.build(record.id));
-      }
-    }
+  /** The work a stop of the server cut short for this image (bringing its disks in), if any. */
+  resumeWork(record: ResourceRecord): (() => Promise<void>) | undefined {
+    const pending = (record.internal as ImageInternal | undefined)?.pending;
+    return pending && propertiesOf(record).provisioningState === "Creating" ? () => this.build(record.id) : undefined;
   }
 
   /** The manifests an image references: its disks, or the sources it is still copying. */

@@ -44,6 +44,24 @@ export class Operations {
       error: null,
     };
     await this.deps.store.putOperation(operation);
+    this.run(operation, work);
+    return operation;
+  }
+
+  /**
+   * At start: every operation a stop left InProgress is run again under its own id (so a client
+   * still polling it sees it end) with the work `resumeFor` gives, or failed when there is none.
+   */
+  async resumeAll(resumeFor: (operation: OperationRecord) => Promise<(() => Promise<void>) | undefined>): Promise<number> {
+    const running = await this.deps.store.listRunningOperations();
+    for (const operation of running) {
+      const work = await resumeFor(operation);
+      this.run(operation, work ?? (() => Promise.reject(errors.operationNotResumable(operation.resourceId))));
+    }
+    return running.length;
+  }
+
+  private run(operation: OperationRecord, work: () => Promise<void>): void {
     const finish = (error: { code: string; message: string; target?: string } | null) =>
       this.deps.store.putOperation({ ...operation, status: error ? "Failed" : "Succeeded", endTime: this.deps.clock.now().toISOString(), error });
     this.running.set(
@@ -55,7 +73,6 @@ export class Operations {
         )
         .finally(() => this.running.delete(operation.id)),
     );
-    return operation;
   }
 
   /** Whether this process is running background work. */
