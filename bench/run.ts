@@ -4,6 +4,8 @@
 //    against a bare node:https server answering the same JSON body: the cost of the stack.
 // 2. Metadata writes: creates of image definitions on SQLite and on PostgreSQL through the same
 //    store code, against SQLite: what the scaled-out store costs per write.
+// 3. The disk data plane (bench/disk-bench.ts, docs/benchmarks.md): ingest, download, memory and
+//    latency against cp of the same image. BENCH_DISKS=0 leaves it out.
 
 import { Agent, createServer, request } from "node:https";
 import { mkdtempSync } from "node:fs";
@@ -16,6 +18,7 @@ import { startVitrine } from "../src/main.js";
 import { ensureTlsMaterial } from "../src/identity/certificates.js";
 import type { MetadataStore, ResourceRecord } from "../src/ports/metadata-store.js";
 import { openMetadataStore } from "../src/store/open-store.js";
+import { runDiskBench } from "./disk-bench.js";
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const WRITES = Number(process.env.BENCH_WRITES ?? 1000);
@@ -147,3 +150,4 @@ function report(what: string, baseline: string, count: number, baselineMs: numbe
 
 await armReadPath();
 await metadataWrites();
+if (process.env.BENCH_DISKS !== "0") await runDiskBench();

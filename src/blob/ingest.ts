@@ -13,12 +13,12 @@ import { isAllZero } from "./zeros.js";
 /** Chunks read beyond those being stored, so that reading and storing overlap. */
 const READ_AHEAD = 2;
 /**
- * Chunks hashed and stored at once by default. Storing a chunk is a chain of a dozen file
- * operations (stat, create, write, fdatasync, rename, directory fsync) on libuv's four threads;
- * with 4 chains in flight the threads idle between a chain's steps while the event loop hashes,
- * and a 4 GiB import took 35% longer than with 16 (bench/disk-bench.ts). Past 16 nothing is gained.
+ * Chunks hashed and stored at once by default. More would keep libuv's four threads busier, but
+ * each chunk's buffer then waits longer in their queue before it is written, long enough for V8
+ * to promote it, and the promoted megabytes cost the server a full garbage collection every few
+ * chunks: with 16, a 512 MiB import did 35-40 of them instead of 2 and took 1.5-2 times as long.
  */
-const DEFAULT_CONCURRENCY = 16;
+const DEFAULT_CONCURRENCY = 4;
 
 export interface IngestDiskProgress {
   /** Bytes read from the image. */
@@ -31,7 +31,7 @@ export interface IngestDiskProgress {
 }
 
 export interface IngestOptions {
-  /** Chunks hashed and stored at once; default 16. Memory stays under concurrency + 3 chunks. */
+  /** Chunks hashed and stored at once; default 4. Memory stays under concurrency + 3 chunks. */
   concurrency?: number;
   onProgress?: (progress: IngestDiskProgress) => void;
   signal?: AbortSignal;

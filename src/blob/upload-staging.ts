@@ -70,7 +70,8 @@ export class UploadStaging {
     const reader: RangeReader = {
       size: upload.size,
       read: async (offset, length) => {
-        const buffer = Buffer.alloc(length);
+        // Not zero-filled first: the read overwrites it, and only a short read's tail needs zeros.
+        const buffer = Buffer.allocUnsafe(length);
         const { bytesRead } = await upload.data.read(buffer, 0, length, offset);
         return bytesRead === length ? buffer : buffer.fill(0, bytesRead);
       },
