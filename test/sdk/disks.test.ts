@@ -4,21 +4,22 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AnonymousCredential, BlobClient, PageBlobClient } from "@azure/storage-blob";
 import { raw as rawRequest, sdkClients } from "../support/clients.js";
 import { codeOf, uploadPages } from "../support/disk-upload.js";
-import { contentDigestOf, convertImage, makeRawImage, qemuImgAvailable, qemuSkip } from "../support/images.js";
+import { contentDigestOf, convertImage, makeRawImage, qemuSkip } from "../support/images.js";
 import { ManualClock, startTestServer, type TestServer } from "../support/server.js";
 
 const RG = "rg-disks";
 const LOCATION = "westus";
 const MIB = 1024 * 1024;
 
-describe("disks and snapshots with real bytes", { skip: !(await qemuImgAvailable()) && "qemu-img is not installed" }, () => {
+describe("disks and snapshots with real bytes", { skip: qemuSkip }, () => {
   let server: TestServer;
+  let dir: string;
   let clients: ReturnType<typeof sdkClients>;
   let raw: Buffer;
   let vhd: Buffer;
@@ -28,7 +29,7 @@ describe("disks and snapshots with real bytes", { skip: !(await qemuImgAvailable
     server = await startTestServer();
     clients = sdkClients(server.connection);
     await clients.resources.resourceGroups.createOrUpdate(RG, { location: LOCATION });
-    const dir = mkdtempSync(join(tmpdir(), "vitrine-disks-"));
+    dir = mkdtempSync(join(tmpdir(), "vitrine-disks-"));
     const rawPath = await makeRawImage(dir, "disk.raw", {
       sizeBytes: 24 * MIB,
       blocks: [
@@ -41,7 +42,10 @@ describe("disks and snapshots with real bytes", { skip: !(await qemuImgAvailable
     vhd = readFileSync(await convertImage(rawPath, "vpc-fixed"));
     assert.equal(vhd.length, raw.length + 512, "qemu-img made a fixed VHD of the raw size plus the footer");
   });
-  after(() => server.close());
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it("uploads a fixed VHD with page writes, Azure's direct upload", async () => {
     const created = await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "uploaded", {
