@@ -15,18 +15,21 @@ export interface CliRun {
   json: unknown;
 }
 
-function cleanEnvironment(): NodeJS.ProcessEnv {
+function cleanEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (!/^(AZURE_|VITRINE_)/.test(name) && name !== "NODE_EXTRA_CA_CERTS") env[name] = value;
   }
-  return env;
+  return { ...env, ...extra };
 }
 
-/** Runs the CLI asynchronously: the server answering it lives in this process's event loop. */
-export function runCli(args: string[]): Promise<CliRun> {
+/**
+ * Runs the CLI asynchronously (the server answering it lives in this process's event loop), with
+ * `extraEnv` added to the clean environment.
+ */
+export function runCli(args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { env: cleanEnvironment(), maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [CLI, ...args], { env: cleanEnvironment(extraEnv), maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
       let json: unknown;
       try {

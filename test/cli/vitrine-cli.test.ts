@@ -4,21 +4,14 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { resolveConfig } from "../../src/config.js";
 import { startVitrine, type RunningVitrine } from "../../src/main.js";
+import { runCli, type CliRun } from "./cli-runner.js";
 
-const CLI = resolve(process.cwd(), "dist/cli/vitrine.js");
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  json: unknown;
-}
+type Run = CliRun;
 
 interface Resource {
   id: string;
@@ -49,30 +42,6 @@ interface Region {
   restricted?: boolean;
 }
 
-function cleanEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (!/^(AZURE_|VITRINE_)/.test(name) && name !== "NODE_EXTRA_CA_CERTS") env[name] = value;
-  }
-  return { ...env, ...extra };
-}
-
-/** Runs the CLI asynchronously: the server answering it lives in this process's event loop. */
-function run(args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
-  return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { env: cleanEnvironment(extraEnv) }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-      let json: unknown;
-      try {
-        json = stdout.trim() ? JSON.parse(stdout) : undefined;
-      } catch {
-        json = undefined;
-      }
-      done({ code, stdout, stderr, json });
-    });
-  });
-}
-
 describe("vitrine CLI against a running server", () => {
   let dataDir: string;
   let server: RunningVitrine;
@@ -87,7 +56,7 @@ describe("vitrine CLI against a running server", () => {
     dataDir = mkdtempSync(join(tmpdir(), "vitrine-cli-"));
     // One item per page, so every list the CLI prints is stitched together from nextLinks.
     server = await startVitrine(resolveConfig({ dataDir, port: 0, logLevel: "silent", pageSize: 1 }));
-    vitrine = (...args) => run([...args, "--data-dir", dataDir]);
+    vitrine = (...args) => runCli([...args, "--data-dir", dataDir]);
     const created = await vitrine("group", "create", "-n", "rg1", "-l", "westus", "--tags", "team=platform");
     assert.equal(created.code, 0, created.stderr);
   });
@@ -247,11 +216,11 @@ describe("vitrine CLI against a running server", () => {
 
     // The new principal, named through the environment over connection.json, works in its own tenant's subscription.
     const as = (secret: string) => ({ AZURE_TENANT_ID: tenant.id, AZURE_CLIENT_ID: principal.appId, AZURE_CLIENT_SECRET: secret, AZURE_SUBSCRIPTION_ID: subscription.id });
-    assert.deepEqual(ok(await run(["sig", "list", "--data-dir", dataDir], as(reset.clientSecret))), []);
-    const stale = await run(["sig", "list", "--data-dir", dataDir], as(principal.clientSecret));
+    assert.deepEqual(ok(await runCli(["sig", "list", "--data-dir", dataDir], as(reset.clientSecret))), []);
+    const stale = await runCli(["sig", "list", "--data-dir", dataDir], as(principal.clientSecret));
     assert.equal(stale.code, 1);
     assert.match(stale.stderr, /\(invalid_client\)/);
-    const notAdmin = await run(["admin", "tenant", "list", "--data-dir", dataDir], as(reset.clientSecret));
+    const notAdmin = await runCli(["admin", "tenant", "list", "--data-dir", dataDir], as(reset.clientSecret));
     assert.equal(notAdmin.code, 1);
 
     const regions = await vitrine("admin", "regions");
@@ -263,13 +232,13 @@ describe("vitrine CLI against a running server", () => {
   });
 
   it("finds the server from --connection and overrides the subscription with --subscription", async () => {
-    const listed = ok<Resource[]>(await run(["sig", "list", "-g", "rg1", "--connection", server.connectionFile]));
+    const listed = ok<Resource[]>(await runCli(["sig", "list", "-g", "rg1", "--connection", server.connectionFile]));
     assert.deepEqual(listed.map((g) => g.name), ["gallery1"]);
     const elsewhere = await vitrine("sig", "show", ...gallery, "--subscription", "00000000-0000-0000-0000-000000000000");
     assert.equal(elsewhere.code, 3);
     assert.match(elsewhere.stderr, /\(SubscriptionNotFound\)/);
 
-    const nowhere = await run(["sig", "list", "--data-dir", join(dataDir, "absent")]);
+    const nowhere = await runCli(["sig", "list", "--data-dir", join(dataDir, "absent")]);
     assert.equal(nowhere.code, 1);
     assert.match(nowhere.stderr, /No server to talk to/);
   });
