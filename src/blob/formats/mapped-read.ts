@@ -45,3 +45,27 @@ export async function readPieces(reader: RangeReader, pieces: readonly Piece[]):
   await Promise.all(reads);
   return out;
 }
+
+/**
+ * A read of a disk stored in fixed-size units (qcow2 clusters, VHD blocks): `place` turns the
+ * part of each unit the read covers (`within` it, `count` bytes) into pieces.
+ */
+export async function readByUnits(
+  reader: RangeReader,
+  size: number,
+  unitSize: number,
+  offset: number,
+  length: number,
+  place: (pieces: Piece[], unit: number, within: number, count: number) => Promise<void> | void,
+): Promise<Buffer> {
+  checkReadRange(offset, length, size);
+  const pieces: Piece[] = [];
+  for (let at = offset, end = offset + length; at < end; ) {
+    const unit = Math.floor(at / unitSize);
+    const within = at - unit * unitSize;
+    const count = Math.min(unitSize - within, end - at);
+    await place(pieces, unit, within, count);
+    at += count;
+  }
+  return readPieces(reader, pieces);
+}

@@ -5,7 +5,7 @@
 import { DiskImageError, type DiskImage, type Extent, type RangeReader } from "../disk-image.js";
 import { appendExtent, iterateExtents } from "./extents.js";
 import { LruCache } from "./lru-cache.js";
-import { checkReadRange, pushPiece, readPieces, type Piece } from "./mapped-read.js";
+import { pushPiece, readByUnits } from "./mapped-read.js";
 
 const MAGIC = 0x514649fb; // "QFI\xfb"
 const V2_HEADER_SIZE = 72;
@@ -79,19 +79,11 @@ export async function openQcow2(reader: RangeReader): Promise<DiskImage> {
     format: "qcow2",
     virtualSize: size,
     extents: () => iterateExtents(extents),
-    async read(offset, length) {
-      checkReadRange(offset, length, size);
-      const pieces: Piece[] = [];
-      for (let at = offset, end = offset + length; at < end; ) {
-        const cluster = Math.floor(at / clusterSize);
-        const within = at - cluster * clusterSize;
-        const count = Math.min(clusterSize - within, end - at);
+    read: (offset, length) =>
+      readByUnits(reader, size, clusterSize, offset, length, async (pieces, cluster, within, count) => {
         const host = await hostOffsetOf(cluster);
         pushPiece(pieces, count, host === undefined ? undefined : host + within);
-        at += count;
-      }
-      return readPieces(reader, pieces);
-    },
+      }),
     close: () => reader.close(),
   };
 }

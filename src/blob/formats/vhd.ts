@@ -5,7 +5,7 @@
 import { DiskImageError, type DiskImage, type Extent, type RangeReader } from "../disk-image.js";
 import { appendExtent, iterateExtents } from "./extents.js";
 import { LruCache } from "./lru-cache.js";
-import { checkReadRange, pushPiece, readPieces, type Piece } from "./mapped-read.js";
+import { checkReadRange, pushPiece, readByUnits, type Piece } from "./mapped-read.js";
 import { VHD_DIFFERENCING, VHD_DYNAMIC, VHD_FIXED, VHD_FOOTER_SIZE, hasVhdCookie, parseVhdFooter, vhdChecksum, type VhdFooter } from "./vhd-footer.js";
 
 // The footer's helpers are part of this module's surface: the export path writes fixed VHDs.
@@ -107,20 +107,12 @@ async function openDynamic(reader: RangeReader, footer: VhdFooter): Promise<Disk
     format: "vhd-dynamic",
     virtualSize: size,
     extents: () => iterateExtents(extents),
-    async read(offset, length) {
-      checkReadRange(offset, length, size);
-      const pieces: Piece[] = [];
-      for (let at = offset, end = offset + length; at < end; ) {
-        const block = Math.floor(at / blockSize);
-        const within = at - block * blockSize;
-        const count = Math.min(blockSize - within, end - at);
+    read: (offset, length) =>
+      readByUnits(reader, size, blockSize, offset, length, async (pieces, block, within, count) => {
         const sector = bat.readUInt32BE(block * 4);
         if (sector === UNALLOCATED) pushPiece(pieces, count, undefined);
         else pushBlockPieces(pieces, sector * SECTOR, bitmapSize, await bitmaps.get(sector), within, count);
-        at += count;
-      }
-      return readPieces(reader, pieces);
-    },
+      }),
     close: () => reader.close(),
   };
 }
