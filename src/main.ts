@@ -110,7 +110,7 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
         { type: managedImageKind.type, manifestsOf: (record) => managedImages.manifestsOf(record) },
         { type: galleryImageVersionKind.type, manifestsOf: (record) => imageVersions.manifestsOf(record) },
       ],
-      recordsOf: (type) => trackedResources.allOfType(type),
+      recordsOf: (type) => trackedResources.all(type),
       busy: () => operations.busy(),
       clock,
       graceMs: config.gcGraceSeconds * 1000,

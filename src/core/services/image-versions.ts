@@ -116,12 +116,7 @@ export class ImageVersions implements ImageHolder {
   /** The latest version of a definition deployable in `region` (core/latest.ts). */
   async latest(definition: ResourceRecord, region: string): Promise<ResourceRecord | undefined> {
     const versions: ResourceRecord[] = [];
-    for (let afterKey: string | undefined; ; ) {
-      const page = await this.deps.resources.children(definition.key, galleryImageVersionKind.type, afterKey);
-      versions.push(...page.items);
-      if (!page.next) break;
-      afterKey = page.next;
-    }
+    for await (const version of this.deps.resources.all(galleryImageVersionKind.type, definition.key)) versions.push(version);
     const name = latestIn(region, versions.map(candidateOf));
     return versions.find((v) => v.name === name);
   }

@@ -61,17 +61,11 @@ export class TrackedResources {
     return pageOf(items, page.limit);
   }
 
-  /** One page of the children of type `type` under the resource with key `parentKey`. */
-  async children(parentKey: string, type: string, afterKey?: string): Promise<Page<ResourceRecord>> {
-    const limit = 200;
-    return pageOf(await this.deps.store.listResources({ parentKey, type, afterKey, limit }), limit);
-  }
-
-  /** Every resource of `type`, in all subscriptions (background work resumed at start). */
-  async *allOfType(type: string): AsyncGenerator<ResourceRecord> {
+  /** Every resource of `type`, in all subscriptions, or under the resource with key `parentKey`. */
+  async *all(type: string, parentKey?: string): AsyncGenerator<ResourceRecord> {
     const limit = 200;
     for (let afterKey: string | undefined; ; ) {
-      const items = await this.deps.store.listResources({ type, afterKey, limit });
+      const items = await this.deps.store.listResources({ type, parentKey, afterKey, limit });
       yield* items;
       if (items.length < limit) return;
       afterKey = items[items.length - 1]?.key;

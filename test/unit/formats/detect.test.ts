@@ -27,8 +27,6 @@ import {
   type ConvertFormat,
 } from "../../support/images.js";
 
-const skip = qemuSkip;
-
 async function detectPath(path: string): Promise<DiskFormat> {
   const reader = await openFileReader(path);
   try {
@@ -40,8 +38,7 @@ async function detectPath(path: string): Promise<DiskFormat> {
 
 const openPath = (path: string, options: OpenDiskImageOptions = {}) => openImageFile(path, (reader) => openDiskImage(reader, options));
 
-
-describe("detecting and opening images", { skip }, () => {
+describe("detecting and opening images", { skip: qemuSkip }, () => {
   let scratch: Awaited<ReturnType<typeof makeTempDir>>;
   let rawPath: string;
   let raw: Buffer;

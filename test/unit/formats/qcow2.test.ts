@@ -25,12 +25,9 @@ import {
   readWholeImage,
 } from "../../support/images.js";
 
-const skip = qemuSkip;
-
 const openPath = (path: string) => openImageFile(path, openQcow2);
 
-
-describe("qcow2 images made by qemu-img", { skip }, () => {
+describe("qcow2 images made by qemu-img", { skip: qemuSkip }, () => {
   let scratch: Awaited<ReturnType<typeof makeTempDir>>;
   let rawPath: string;
   let raw: Buffer;

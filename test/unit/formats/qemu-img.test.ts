@@ -8,9 +8,7 @@ import { DiskImageError } from "../../../src/blob/disk-image.js";
 import { qemuImgConvertToRaw, qemuImgMap } from "../../../src/blob/formats/qemu-img.js";
 import { SAMPLE_SIZE, convertImage, extentProblem, extentTotal, makeSampleRaw, makeTempDir, qemuSkip } from "../../support/images.js";
 
-const skip = qemuSkip;
-
-describe("qemu-img helpers", { skip }, () => {
+describe("qemu-img helpers", { skip: qemuSkip }, () => {
   let scratch: Awaited<ReturnType<typeof makeTempDir>>;
   let rawPath: string;
   let raw: Buffer;

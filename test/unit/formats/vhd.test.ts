@@ -27,12 +27,9 @@ import {
   readWholeImage,
 } from "../../support/images.js";
 
-const skip = qemuSkip;
-
 const openPath = (path: string) => openImageFile(path, openVhd);
 
-
-describe("VHD images made by qemu-img", { skip }, () => {
+describe("VHD images made by qemu-img", { skip: qemuSkip }, () => {
   let scratch: Awaited<ReturnType<typeof makeTempDir>>;
   let rawPath: string;
   let raw: Buffer;
@@ -162,7 +159,7 @@ describe("VHD images made by qemu-img", { skip }, () => {
 });
 
 describe("the fixed-VHD footer the export path writes", () => {
-  it("makes a VHD that qemu-img and this reader read at the raw size", { skip }, async () => {
+  it("makes a VHD that qemu-img and this reader read at the raw size", { skip: qemuSkip }, async () => {
     const scratch = await makeTempDir();
     try {
       const rawPath = await makeSampleRaw(scratch.dir);
