@@ -139,10 +139,11 @@ export class VitrineClient {
   }
 
   private async waitFor(operationUrl: string, initialDelay: number): Promise<void> {
-    // The first poll goes out at once: this server usually finishes within the request.
-    // Retry-After then paces the polls that follow.
+    // The first poll goes out at once: this server usually finishes within the request. The
+    // next ones follow after 50 ms, doubling up to Retry-After: most operations of this server
+    // take well under its one-second Retry-After (an upload's ingest, a copy of a small disk).
     let delay = initialDelay;
-    for (;;) {
+    for (let polls = 0; ; polls++) {
       const poll = await this.send("GET", operationUrl);
       const status = (poll.body as { status?: unknown } | undefined)?.status;
       if (typeof status !== "string") throw new CliError(poll.status, "BadResponse", `No status found in the body of ${operationUrl}.`);
@@ -150,7 +151,7 @@ export class VitrineClient {
         if (status.toLowerCase() === "succeeded") return;
         throw errorFromBody(poll.status, poll.body) ?? new CliError(poll.status, status, `The operation ended with status '${status}'.`);
       }
-      await new Promise((done) => setTimeout(done, delay * 1000));
+      await new Promise((done) => setTimeout(done, Math.min(delay, FIRST_POLL_SECONDS * 2 ** polls) * 1000));
       delay = retryAfterSeconds(poll.headers, initialDelay);
     }
   }
@@ -219,6 +220,9 @@ function headerOf(headers: IncomingHttpHeaders, name: string): string | undefine
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
+
+/** The delay before the second poll of an operation; it doubles until it reaches Retry-After. */
+const FIRST_POLL_SECONDS = 0.05;
 
 function retryAfterSeconds(headers: IncomingHttpHeaders, fallback = 1): number {
   const seconds = Number(headerOf(headers, "retry-after"));

@@ -83,16 +83,17 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
     const operations = new Operations({ store, clock, ids });
     const signer = await HmacAccessSigner.open(store, () => publicUrl);
     const regionStores = new Map<string, FsChunkStore>();
+    const storeFor = (region: string) => {
+      let chunkStore = regionStores.get(region);
+      if (!chunkStore) regionStores.set(region, (chunkStore = new FsChunkStore(join(config.dataDir, "regions", region))));
+      return chunkStore;
+    };
     const diskContent = new BlobDiskContent(
       {
-        storeFor: (region) => {
-          let chunkStore = regionStores.get(region);
-          if (!chunkStore) regionStores.set(region, (chunkStore = new FsChunkStore(join(config.dataDir, "regions", region))));
-          return chunkStore;
-        },
+        storeFor,
         regions: async () => (await readdir(join(config.dataDir, "regions"), { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name),
       },
-      new UploadStaging(join(config.dataDir, "uploads")),
+      new UploadStaging(join(config.dataDir, "uploads"), storeFor),
       { extraCaPem: tls.caCertPem, clock },
     );
     const disks = new Disks({ resources: trackedResources, content: diskContent, signer, operations, ids, clock, images: { contentFor: (id, region, lun) => imageVersions.contentFor(id, region, lun) } });

@@ -9,16 +9,23 @@ import type { ChunkStore } from "../ports/chunk-store.js";
 import type { DiskContent, DiskContentRef, IngestProgress } from "../ports/disk-content.js";
 import { DiskImageError, type DiskImage } from "./disk-image.js";
 import { copyContent } from "./copy.js";
-import { exportStream } from "./export.js";
+import { dataRanges, exportStream } from "./export.js";
+import { LruCache } from "./formats/lru-cache.js";
 import { collectGarbage } from "./garbage-collector.js";
 import { openDiskImage } from "./formats/detect.js";
 import { openUrlReader } from "./formats/range-reader.js";
 import { isFixedVhdFooter } from "./formats/vhd.js";
 import { ingestDisk } from "./ingest.js";
-import { CHUNK_SIZE, decodeManifest, encodeManifest, manifestDigest, type Manifest } from "./manifest.js";
+import { CHUNK_SIZE, decodeManifest, encodeManifest, manifestDigest, type Manifest, type ManifestChunk } from "./manifest.js";
 import type { UploadStaging } from "./upload-staging.js";
 
 const FOOTER = 512;
+/**
+ * Decoded manifests kept for the ranged reads of downloads in progress. Few: a decoded manifest
+ * costs about 150 bytes per non-zero chunk (a full 1 TiB disk's about 150 MiB; a typical image's
+ * under 2 MiB), and every request of a download would otherwise decode it again.
+ */
+const MANIFESTS_CACHED = 4;
 
 /** Where each region keeps its chunks (one store per region until replication adds targets). */
 export interface RegionStores {
@@ -35,6 +42,10 @@ export interface UrlTrust {
 
 export class BlobDiskContent implements DiskContent {
   private readonly ca: string[] | undefined;
+  private readonly manifests = new LruCache<string, Manifest>(MANIFESTS_CACHED, async (key) => {
+    const [region = "", digest = ""] = key.split("/");
+    return decodeManifest(await this.stores.storeFor(region).get(digest));
+  });
 
   constructor(
     private readonly stores: RegionStores,
@@ -70,8 +81,8 @@ export class BlobDiskContent implements DiskContent {
     }
   }
 
-  openUpload(size: number): Promise<string> {
-    return this.staging.create(size);
+  openUpload(size: number, region: string): Promise<string> {
+    return this.staging.create(size, region, size - FOOTER);
   }
 
   writePages(uploadId: string, offset: number, data: Buffer): Promise<void> {
@@ -82,9 +93,15 @@ export class BlobDiskContent implements DiskContent {
     return this.staging.clearPages(uploadId, offset, length);
   }
 
-  /** The upload must be a fixed VHD: the disk, then its footer in the last 512 bytes. */
-  async finishUpload(uploadId: string, region: string, onProgress?: (progress: IngestProgress) => void): Promise<DiskContentRef> {
+  /**
+   * The upload must be a fixed VHD: the disk, then its footer in the last 512 bytes. Whole chunks
+   * of the disk are in the store already (upload-staging.ts); what is left is read from the
+   * staging area. Until the disk's record holds the manifest, garbage collection keeps the
+   * stored chunks because this runs as an operation (the collector waits for those).
+   */
+  async finishUpload(uploadId: string, onProgress?: (progress: IngestProgress) => void): Promise<DiskContentRef> {
     const staged = await this.staging.staged(uploadId);
+    if (staged.region === undefined) throw new Error(`upload ${uploadId} was staged without a region: discard it and upload again`);
     const size = staged.size - FOOTER;
     const footer = await staged.reader.read(size, FOOTER);
     if (!isFixedVhdFooter(footer, size)) {
@@ -92,11 +109,12 @@ export class BlobDiskContent implements DiskContent {
         `the last 512 bytes of the upload are not the footer of a fixed VHD of ${size} bytes. Upload a fixed VHD (qemu-img convert -O vpc -o subformat=fixed,force_size=on) whose size is the disk's uploadSizeBytes.`,
       );
     }
+    const toRead = staged.extents;
     const image: DiskImage = {
       format: "vhd-fixed",
       virtualSize: size,
       extents: async function* () {
-        for (const extent of staged.extents) {
+        for (const extent of toRead) {
           const end = Math.min(extent.offset + extent.length, size);
           if (extent.offset < end) yield { offset: extent.offset, length: end - extent.offset };
         }
@@ -104,7 +122,7 @@ export class BlobDiskContent implements DiskContent {
       read: (offset, length) => staged.reader.read(offset, length),
       close: () => staged.reader.close(),
     };
-    const content = await this.ingest(region, image, onProgress);
+    const content = await this.ingest(staged.region, image, onProgress, staged.chunks);
     await this.staging.discard(uploadId);
     return content;
   }
@@ -124,17 +142,16 @@ export class BlobDiskContent implements DiskContent {
     return this.stores.regions();
   }
 
-  collectGarbage(region: string, live: Iterable<string>, options: { graceMs: number; now: Date }): Promise<{ deleted: number; bytesFreed: number }> {
-    return collectGarbage(this.stores.storeFor(region), live, options);
+  async collectGarbage(region: string, live: Iterable<string>, options: { graceMs: number; now: Date }): Promise<{ deleted: number; bytesFreed: number }> {
+    return collectGarbage(this.stores.storeFor(region), live, { ...options, liveChunks: await this.staging.storedChunks(region) });
   }
 
   exportVhd(content: DiskContentRef, start: number, end: number): NodeJS.ReadableStream {
     const store = this.stores.storeFor(content.region);
     const out = new PassThrough();
-    store
-      .get(content.manifestDigest)
-      .then((encoded) => {
-        const source: Readable = exportStream(decodeManifest(encoded), store, { format: "vhd-fixed", start, end });
+    this.manifest(content)
+      .then((manifest) => {
+        const source: Readable = exportStream(manifest, store, { format: "vhd-fixed", start, end });
         source.on("error", (error) => out.destroy(error));
         source.pipe(out);
       })
@@ -142,9 +159,19 @@ export class BlobDiskContent implements DiskContent {
     return out;
   }
 
-  private async ingest(region: string, image: DiskImage, onProgress?: (progress: IngestProgress) => void): Promise<DiskContentRef> {
+  async pageRanges(content: DiskContentRef, start: number, end: number): Promise<Array<{ start: number; end: number }>> {
+    return dataRanges(await this.manifest(content), { format: "vhd-fixed", start, end });
+  }
+
+  /** A decoded manifest; they are immutable (named by their digest), so a few are kept for the ranged reads that follow one another. */
+  private manifest(content: DiskContentRef): Promise<Manifest> {
+    return this.manifests.get(`${content.region}/${content.manifestDigest}`);
+  }
+
+  private async ingest(region: string, image: DiskImage, onProgress?: (progress: IngestProgress) => void, stored?: ManifestChunk[]): Promise<DiskContentRef> {
     const result = await refusingBadImages(() =>
       ingestDisk(image, this.stores.storeFor(region), {
+        ...(stored && { stored }),
         onProgress: onProgress && ((p) => onProgress({ bytesRead: p.bytesRead, bytesStored: p.bytesStored, bytesTotal: Math.max(p.bytesRead, p.chunksTotalEstimate * CHUNK_SIZE) })),
       }),
     );

@@ -8,6 +8,12 @@ export interface RangeReader {
   readonly size: number;
   /** Exactly `length` bytes from `offset` (callers never read past `size`). */
   read(offset: number, length: number): Promise<Buffer>;
+  /**
+   * The ranges of the file that may hold non-zero bytes, when the source can say (an Azure page
+   * blob lists them with Get Page Ranges): ascending, non-overlapping, within `size`. Undefined
+   * when it cannot; then every byte must be read.
+   */
+  dataRanges?(): Promise<Extent[] | undefined>;
   close(): Promise<void>;
 }
 

@@ -76,6 +76,36 @@ async function* exportedBytes(manifest: Manifest, store: ChunkStore, start: numb
   if (stop > size) yield footer.subarray(Math.max(start, size) - size, stop - size);
 }
 
+/**
+ * The ranges of the export, within [start, end] (inclusive, as in an HTTP Range; default the
+ * whole export), that may hold data: the listed chunks, adjacent ones merged, and the footer.
+ * Everything else reads as zeros. Ascending, with inclusive ends.
+ */
+export function dataRanges(manifest: Manifest, options: ExportOptions): Array<{ start: number; end: number }> {
+  const footer = options.format === "vhd-fixed" ? 512 : 0;
+  const total = manifest.size + footer;
+  const start = Math.max(0, options.start ?? 0);
+  const end = Math.min(total - 1, options.end ?? total - 1);
+  const ranges: Array<{ start: number; end: number }> = [];
+  const add = (from: number, to: number) => {
+    const clipped = { start: Math.max(from, start), end: Math.min(to, end) };
+    if (clipped.start > clipped.end) return;
+    const previous = ranges[ranges.length - 1];
+    if (previous && previous.end + 1 >= clipped.start) previous.end = Math.max(previous.end, clipped.end);
+    else ranges.push(clipped);
+  };
+  if (start > end) return ranges;
+  const { chunkSize } = manifest;
+  for (let at = firstListedFrom(manifest, Math.floor(start / chunkSize)); at < manifest.chunks.length; at++) {
+    const { index } = manifest.chunks[at] as { index: number };
+    const chunkStart = index * chunkSize;
+    if (chunkStart > end) break;
+    add(chunkStart, chunkStart + chunkLength(manifest, index) - 1);
+  }
+  if (footer > 0) add(manifest.size, total - 1);
+  return ranges;
+}
+
 /** Every chunk from `first` to `last`, with its digest when the manifest lists it. */
 function* slots(manifest: Manifest, first: number, last: number): Iterable<Slot> {
   let at = firstListedFrom(manifest, first);

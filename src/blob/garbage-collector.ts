@@ -20,6 +20,8 @@ export interface GarbageCollectionOptions {
   /** Unreferenced chunks written less than this long before `now` are kept. */
   graceMs: number;
   now: Date;
+  /** Chunks to keep besides those the live manifests reference (those of uploads in progress). */
+  liveChunks?: Iterable<string>;
 }
 
 export interface GarbageCollectionResult {
@@ -40,7 +42,7 @@ export async function collectGarbage(store: ChunkStore, liveManifestDigests: Ite
   if (Number.isNaN(cutoff)) throw new RangeError("now is not a valid date");
 
   const manifests = new Set(liveManifestDigests);
-  const live = new Set(manifests);
+  const live = new Set([...manifests, ...(options.liveChunks ?? [])]);
   await forEachLimited(manifests, CONCURRENCY, async (digest) => {
     try {
       for (const chunk of decodeManifest(await store.get(digest)).chunks) live.add(chunk.digest);

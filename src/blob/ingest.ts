@@ -31,6 +31,12 @@ export interface IngestDiskProgress {
 }
 
 export interface IngestOptions {
+  /**
+   * Chunks of the disk already in the store (a direct upload stores whole chunks as they arrive):
+   * listed in the manifest as they are, after a check that the store still has them. The image's
+   * extents must not overlap them.
+   */
+  stored?: readonly ManifestChunk[];
   /** Chunks hashed and stored at once; default 4. Memory stays under concurrency + 3 chunks. */
   concurrency?: number;
   onProgress?: (progress: IngestDiskProgress) => void;
@@ -51,14 +57,17 @@ interface ChunkRun {
 }
 
 export async function ingestDisk(image: DiskImage, store: ChunkStore, options: IngestOptions = {}): Promise<IngestResult> {
-  const { concurrency = DEFAULT_CONCURRENCY, onProgress, signal } = options;
+  const { concurrency = DEFAULT_CONCURRENCY, onProgress, signal, stored = [] } = options;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, not ${concurrency}`);
   signal?.throwIfAborted();
   const size = image.virtualSize;
   const disk = { size, chunkSize: CHUNK_SIZE };
   const runs = await chunkRuns(image.extents(), size);
   const progress: IngestDiskProgress = { bytesRead: 0, bytesStored: 0, chunksDone: 0, chunksTotalEstimate: runs.reduce((sum, run) => sum + run.last - run.first + 1, 0) };
-  const chunks: ManifestChunk[] = [];
+  const chunks: ManifestChunk[] = [...stored];
+  await forEachLimited(stored, concurrency, async ({ index, digest }) => {
+    if (!(await store.has(digest))) throw new Error(`chunk ${index} (${digest}) of the disk is missing from ${store.name}`);
+  });
   // Two identical chunks of one disk in flight at once are stored (and counted) once.
   const storing = new Map<string, Promise<boolean>>();
 
@@ -76,7 +85,7 @@ export async function ingestDisk(image: DiskImage, store: ChunkStore, options: I
     const present = await store.has(digest);
     // Put even when present: a put refreshes the chunk's writtenAt, which keeps the garbage
     // collector from sweeping a chunk that was garbage until this ingest reused it.
-    await store.put(digest, data);
+    await store.put(digest, data, { verified: true });
     return !present;
   };
 

@@ -8,17 +8,24 @@ export interface ChunkStore {
   has(digest: string): Promise<boolean>;
   /**
    * Stores `data` under `digest`; idempotent and safe under concurrent writers of the same digest.
-   * The driver verifies that `data` hashes to `digest` and refuses it otherwise. Putting a digest
+   * The driver verifies that `data` hashes to `digest` and refuses it otherwise, unless the caller
+   * says it has just hashed these very bytes (`verified`: an ingest that computed the digest, a
+   * copy of bytes that `get` verified), which saves hashing every chunk twice. Putting a digest
    * that is already present refreshes its `writtenAt`, so that garbage collection's grace period
    * protects a chunk that a new manifest is about to reference.
    */
-  put(digest: string, data: Buffer): Promise<void>;
+  put(digest: string, data: Buffer, options?: PutOptions): Promise<void>;
   /** The bytes of `digest`, verified against it; throws ChunkNotFoundError when absent. */
   get(digest: string): Promise<Buffer>;
   /** Removes `digest`; no error when absent. */
   delete(digest: string): Promise<void>;
   /** Every digest stored, with when it was written (for garbage collection's grace period). */
   list(): AsyncIterable<{ digest: string; writtenAt: Date; size: number }>;
+}
+
+export interface PutOptions {
+  /** `digest` is the SHA-256 of `data`, computed by the caller from these bytes: not checked again. */
+  verified?: boolean;
 }
 
 export class ChunkNotFoundError extends Error {

@@ -27,13 +27,13 @@ export interface DiskContent {
   /** Reads an image (VHD, qcow2, raw, ...) from an http(s) URL into the region's store. */
   importFromUrl(region: string, url: string, onProgress?: (progress: IngestProgress) => void): Promise<DiskContentRef>;
 
-  /** Opens a staging area for a direct upload of `size` bytes (a fixed VHD, footer included). */
-  openUpload(size: number): Promise<string>;
+  /** Opens a direct upload of `size` bytes (a fixed VHD, footer included) of a disk in `region`. */
+  openUpload(size: number, region: string): Promise<string>;
   /** Page writes: `data` at `offset` (both 512-aligned, at most 4 MiB, inside the upload). */
   writePages(uploadId: string, offset: number, data: Buffer): Promise<void>;
   clearPages(uploadId: string, offset: number, length: number): Promise<void>;
-  /** Ingests a finished upload (a fixed VHD) into the region's store and discards the staging area. */
-  finishUpload(uploadId: string, region: string, onProgress?: (progress: IngestProgress) => void): Promise<DiskContentRef>;
+  /** Ingests a finished upload (a fixed VHD) into its region's store and discards the staging area. */
+  finishUpload(uploadId: string, onProgress?: (progress: IngestProgress) => void): Promise<DiskContentRef>;
   discardUpload(uploadId: string): Promise<void>;
 
   /**
@@ -46,10 +46,17 @@ export interface DiskContent {
   regions(): Promise<string[]>;
   /**
    * Deletes from a region's store what the `live` manifests do not reference and what is older
-   * than `graceMs` (src/blob/garbage-collector.ts). `live` must list every manifest still in use.
+   * than `graceMs` (src/blob/garbage-collector.ts). `live` must list every manifest still in use;
+   * the chunks of uploads in progress are kept as well.
    */
   collectGarbage(region: string, live: Iterable<string>, options: { graceMs: number; now: Date }): Promise<{ deleted: number; bytesFreed: number }>;
 
   /** Bytes of the disk exported as a fixed VHD (the raw disk, then a 512-byte footer): [start, end] inclusive. */
   exportVhd(content: DiskContentRef, start: number, end: number): NodeJS.ReadableStream;
+  /**
+   * The ranges of that fixed VHD, within [start, end], that may hold data: the non-zero chunks
+   * (adjacent ones merged) and the footer; everything else reads as zeros. Ascending, inclusive
+   * ends, as Azure Storage's Get Page Ranges lists them.
+   */
+  pageRanges(content: DiskContentRef, start: number, end: number): Promise<Array<{ start: number; end: number }>>;
 }

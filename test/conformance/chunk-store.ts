@@ -76,6 +76,17 @@ export function chunkStoreConformance(name: string, open: () => Promise<ChunkSto
       assert.deepEqual(await listAll(store), []);
     });
 
+    it("takes the caller's word for a verified put, and get still catches a wrong one", async () => {
+      const store = await open();
+      const good = chunk();
+      await store.put(good.digest, good.data, { verified: true });
+      assert.ok((await store.get(good.digest)).equals(good.data));
+      // A caller that lies about having verified stores garbage; get refuses to return it.
+      const claimed = chunk();
+      await store.put(claimed.digest, chunk().data, { verified: true });
+      assert.ok((await rejection(store.get(claimed.digest))) instanceof ChunkCorruptError);
+    });
+
     it("answers a get of a missing digest with ChunkNotFoundError", async () => {
       const store = await open();
       const { digest } = chunk();

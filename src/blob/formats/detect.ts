@@ -44,11 +44,11 @@ export async function openDiskImage(reader: RangeReader, options: OpenDiskImageO
   const format = options.format ?? (await detectFormat(reader));
   switch (format) {
     case "raw":
-      return openRaw(reader, await dataMap(options.path, reader.size));
+      return openRaw(reader, await dataMap(reader, options.path, reader.size));
     case "vhd-fixed":
     case "vhd-dynamic": {
       const image = await openVhd(reader);
-      const map = image.format === "vhd-fixed" ? await dataMap(options.path, image.virtualSize) : undefined;
+      const map = image.format === "vhd-fixed" ? await dataMap(reader, options.path, image.virtualSize) : undefined;
       return map ? { ...image, extents: () => iterateExtents(map) } : image;
     }
     case "qcow2":
@@ -75,10 +75,15 @@ export async function openDiskImage(reader: RangeReader, options: OpenDiskImageO
 }
 
 /** The data ranges of a local file's first `size` bytes, from qemu-img, when both are at hand. */
-async function dataMap(path: string | undefined, size: number): Promise<Extent[] | undefined> {
-  if (path === undefined || !(await qemuImgAvailable())) return undefined;
+/**
+ * Where the first `size` bytes of a raw file may hold data: from qemu-img's map of a local file's
+ * holes, or from the source's own list (a page blob's page ranges); undefined when neither can say.
+ */
+async function dataMap(reader: RangeReader, path: string | undefined, size: number): Promise<Extent[] | undefined> {
+  const map = path !== undefined && (await qemuImgAvailable()) ? await qemuImgMap(path, "raw") : await reader.dataRanges?.();
+  if (map === undefined) return undefined;
   const extents: Extent[] = [];
-  for (const { offset, length } of await qemuImgMap(path, "raw")) {
+  for (const { offset, length } of map) {
     const end = Math.min(offset + length, size);
     if (offset < end) extents.push({ offset, length: end - offset });
   }

@@ -5,7 +5,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
 import { systemClock, type Clock } from "../../ports/clock.js";
-import { DiskImageError, type RangeReader } from "../disk-image.js";
+import { DiskImageError, type Extent, type RangeReader } from "../disk-image.js";
 import { checkReadRange } from "./mapped-read.js";
 
 /** A reader over a local file, with positional reads; a file that shrinks underneath is refused. */
@@ -80,6 +80,7 @@ export async function openUrlReader(url: string, options: UrlReaderOptions = {})
 
   let size: number;
   let validator: string | undefined;
+  let pageBlob = false;
   try {
     for (let redirects = 0; ; redirects++) {
       const reply = await getRange(target, agents, headers, 0, 0);
@@ -87,6 +88,7 @@ export async function openUrlReader(url: string, options: UrlReaderOptions = {})
       if (![301, 302, 303, 307, 308].includes(reply.status) || location === undefined) {
         size = sizeFromProbe(target, reply, clock);
         validator = validatorOf(reply.headers);
+        pageBlob = reply.headers["x-ms-blob-type"] === "PageBlob";
         break;
       }
       if (redirects === MAX_REDIRECTS) throw new DiskImageError(`${describe(target)} redirected more than ${MAX_REDIRECTS} times.`, "unsupported");
@@ -119,11 +121,65 @@ export async function openUrlReader(url: string, options: UrlReaderOptions = {})
       }
       return reply.body;
     },
+    // Azure page blobs (a VHD in a storage account, Azurite, another Vitrine's read URL) list the
+    // ranges that hold data: the zeros of a fixed VHD need not cross the network.
+    ...(pageBlob && { dataRanges: () => listPageRanges(source, agents, sent, size, validator) }),
     async close() {
       destroyAgents();
     },
   };
 }
+
+/** The storage version whose Get Page Ranges answers are paged with NextMarker; old enough for every Azurite. */
+const PAGE_LIST_VERSION = "2020-10-02";
+
+/**
+ * Get Page Ranges (`comp=pagelist`), following NextMarker. Undefined when the source does not
+ * answer it (a 4xx, say): the caller then reads everything. A source that changed since the
+ * probe is refused as reads are.
+ */
+async function listPageRanges(source: URL, agents: Record<"http:" | "https:", http.Agent>, headers: Record<string, string>, size: number, validator: string | undefined): Promise<Extent[] | undefined> {
+  const ranges: Extent[] = [];
+  let marker = "";
+  do {
+    const url = new URL(source);
+    url.searchParams.set("comp", "pagelist");
+    if (marker) url.searchParams.set("marker", marker);
+    const reply = await fetchSmall(url, agents, { ...headers, "x-ms-version": PAGE_LIST_VERSION });
+    if (reply.status !== 200) return undefined;
+    if (validatorOf(reply.headers) !== validator) throw changed(source);
+    const xml = reply.body.toString("utf8");
+    for (const [, start, end] of xml.matchAll(/<PageRange>\s*<Start>(\d+)<\/Start>\s*<End>(\d+)<\/End>\s*<\/PageRange>/g)) {
+      const offset = Number(start);
+      const length = Number(end) - offset + 1;
+      const previous = ranges[ranges.length - 1];
+      if (length <= 0 || offset + length > size || (previous && offset < previous.offset + previous.length)) {
+        throw new DiskImageError(`${describe(source)} listed the page range ${start}-${end}, out of order or past its ${size} bytes.`, "malformed");
+      }
+      ranges.push({ offset, length });
+    }
+    marker = /<NextMarker>([^<]*)<\/NextMarker>/.exec(xml)?.[1] ?? "";
+  } while (marker);
+  return ranges;
+}
+
+/** A GET of a small answer (an XML listing, at most 16 MiB), retried like range reads. */
+async function fetchSmall(target: URL, agents: Record<"http:" | "https:", http.Agent>, headers: Record<string, string>): Promise<Reply> {
+  const agent = target.protocol === "https:" ? agents["https:"] : agents["http:"];
+  for (let attempt = 0; ; attempt++) {
+    const delay = RETRY_DELAYS_MS[attempt];
+    try {
+      const reply = await send(target, agent, headers, MAX_LISTING, [200]);
+      if (!RETRY_STATUSES.has(reply.status) || delay === undefined) return reply;
+    } catch (error) {
+      if (error instanceof DiskImageError) throw error;
+      if (delay === undefined) throw new DiskImageError(`${describe(target)} could not be read (its page ranges): ${(error as Error).message}`, "unsupported");
+    }
+    await sleep(delay);
+  }
+}
+
+const MAX_LISTING = 16 * 1024 * 1024;
 
 function parseUrl(url: string): URL {
   let parsed: URL;
@@ -228,7 +284,7 @@ async function getRange(target: URL, agents: Record<"http:" | "https:", http.Age
   for (let attempt = 0; ; attempt++) {
     const delay = RETRY_DELAYS_MS[attempt];
     try {
-      const reply = await send(target, agent, requestHeaders, last - first + 1);
+      const reply = await send(target, agent, requestHeaders, last - first + 1, [206]);
       if (!RETRY_STATUSES.has(reply.status) || delay === undefined) return reply;
     } catch (error) {
       if (error instanceof DiskImageError) throw error;
@@ -241,14 +297,14 @@ async function getRange(target: URL, agents: Record<"http:" | "https:", http.Age
   }
 }
 
-/** One GET; only a 206's body is read (anything else may be a whole multi-GiB file). */
-function send(target: URL, agent: http.Agent, headers: Record<string, string>, expected: number): Promise<Reply> {
+/** One GET; only the body of a status in `read` is read (anything else may be a whole multi-GiB file), up to `expected` bytes. */
+function send(target: URL, agent: http.Agent, headers: Record<string, string>, expected: number, read: number[]): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const get = target.protocol === "https:" ? https.get : http.get;
     const request = get(target, { agent, headers }, (response) => {
       const status = response.statusCode ?? 0;
       response.on("error", reject);
-      if (status !== 206) {
+      if (!read.includes(status)) {
         response.destroy();
         resolve({ status, headers: response.headers, body: Buffer.alloc(0) });
         return;

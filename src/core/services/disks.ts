@@ -78,7 +78,7 @@ export class Disks {
           return { properties: { ...withId, ...contentProperties(content) }, internal: { content } };
         }
         case "upload":
-          return { properties: withId, internal: { uploadId: await this.deps.content.openUpload(creation.uploadSizeBytes as number) } };
+          return { properties: withId, internal: { uploadId: await this.deps.content.openUpload(creation.uploadSizeBytes as number, location) } };
         case "copy":
           return this.copyFrom(creation.sourceResourceId as string, location, withId);
         case "fromimage": {
@@ -158,7 +158,7 @@ export class Disks {
 
   private async ingestUpload(ingesting: ResourceRecord, uploadId: string): Promise<void> {
     try {
-      const content = await this.deps.content.finishUpload(uploadId, ingesting.location);
+      const content = await this.deps.content.finishUpload(uploadId);
       await this.saveState(ingesting, "Unattached", { content }, "Succeeded", contentProperties(content));
     } catch (error) {
       await this.saveState(ingesting, "ReadyToUpload", { uploadId }, "Succeeded");

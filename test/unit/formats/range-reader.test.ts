@@ -58,6 +58,8 @@ interface ServedFile {
   /** Answers 403, as Azure does, unless the query string carries this signature. */
   sig?: string;
   data?: Buffer;
+  /** Served as an Azure page blob that lists these [start, end] page ranges; "refuse" answers comp=pagelist with 400. */
+  pages?: Array<[number, number]> | "refuse";
 }
 
 type Server = http.Server | https.Server;
@@ -77,7 +79,20 @@ function serve(file: ServedFile, request: http.IncomingMessage, response: http.S
     response.writeHead(403, { "x-ms-error-code": "AuthenticationFailed" }).end();
     return;
   }
-  const headers = { etag: file.etag(), "last-modified": "Wed, 01 Jan 2025 00:00:00 GMT", "accept-ranges": "bytes" };
+  const headers = { etag: file.etag(), "last-modified": "Wed, 01 Jan 2025 00:00:00 GMT", "accept-ranges": "bytes", ...(file.pages && { "x-ms-blob-type": "PageBlob" }) };
+  if (url.searchParams.get("comp") === "pagelist" && file.pages) {
+    if (file.pages === "refuse") {
+      response.writeHead(400, { "x-ms-error-code": "UnsupportedQueryParameter" }).end();
+      return;
+    }
+    // Paged two ranges at a time, as Azure may page a long list.
+    const from = Number(url.searchParams.get("marker") ?? 0);
+    const page = file.pages.slice(from, from + 2);
+    const next = from + 2 < file.pages.length ? `<NextMarker>${from + 2}</NextMarker>` : "<NextMarker />";
+    const xml = `<?xml version="1.0" encoding="utf-8"?><PageList>${page.map(([a, b]) => `<PageRange><Start>${a}</Start><End>${b}</End></PageRange>`).join("")}${next}</PageList>`;
+    response.writeHead(200, { ...headers, "content-type": "application/xml" }).end(xml);
+    return;
+  }
   const range = /^bytes=(\d+)-(\d+)$/.exec(request.headers.range ?? "");
   if (!range || file.ranges === false) {
     response.writeHead(200, { ...headers, "content-length": data.length }).end(data);
@@ -183,6 +198,38 @@ describe("openUrlReader", () => {
     } finally {
       await reader.close();
     }
+  });
+
+  it("reads only the ranges a page blob lists as holding data, following NextMarker", async () => {
+    const data = Buffer.alloc(8 * 1024 * 1024);
+    const pages: Array<[number, number]> = [[0, 511], [1024 * 1024, 2 * 1024 * 1024 - 1], [3 * 1024 * 1024, 3 * 1024 * 1024 + 4095], [7 * 1024 * 1024, 8 * 1024 * 1024 - 1]];
+    for (const [start, end] of pages) pattern(end - start + 1, start % 251).copy(data, start);
+    Object.assign(file, { etag: () => '"0x1"', ranges: true, sig: undefined, data, pages });
+    const reader = await openUrlReader(`${origin}/container/disk.vhd`);
+    assert.deepEqual(await reader.dataRanges?.(), pages.map(([start, end]) => ({ offset: start, length: end - start + 1 })));
+    const image = await openDiskImage(reader, { format: "raw" });
+    try {
+      assert.ok((await readWholeImage(image)).equals(data), "the bytes are the same");
+      const extents: Array<{ offset: number; length: number }> = [];
+      for await (const extent of image.extents()) extents.push(extent);
+      assert.equal(extents.reduce((sum, extent) => sum + extent.length, 0), 512 + 1024 * 1024 + 4096 + 1024 * 1024, "the extents are the listed ranges");
+    } finally {
+      await image.close();
+      Object.assign(file, { data: undefined, pages: undefined });
+    }
+  });
+
+  it("reads everything when a page blob does not list its ranges, and refuses one that changed", async () => {
+    Object.assign(file, { etag: () => '"0x1"', ranges: true, sig: undefined, data: undefined, pages: "refuse" });
+    const refusing = await openUrlReader(`${origin}/container/disk.vhd`);
+    assert.equal(await refusing.dataRanges?.(), undefined);
+    await refusing.close();
+    let answers = 0;
+    Object.assign(file, { etag: () => (++answers <= 1 ? '"0x1"' : '"0x2"'), pages: [[0, 511]] });
+    const changing = await openUrlReader(`${origin}/container/disk.vhd`);
+    await assert.rejects(changing.dataRanges?.() ?? Promise.resolve(), refusedWith("malformed", /changed/));
+    await changing.close();
+    Object.assign(file, { etag: () => '"0x1"', pages: undefined });
   });
 
   it("refuses URLs that are not http or https", async () => {
