@@ -114,7 +114,7 @@ export async function ingestLocally(path: string, storeDir: string, expectedDige
   return elapsedMs(start);
 }
 
-/** Figure 4: read access to `disk`, then parallel ranged GETs into `target`, fsynced. */
+/** Figure 4: read access to `disk`, then its page ranges and parallel ranged GETs of them into `target`, fsynced. */
 export async function downloadDisk(server: BenchServer, disk: string, target: string, concurrency: number): Promise<Timing> {
   const { body } = await server.arm("POST", server.diskPath(GROUP, disk, "/beginGetAccess"), { access: "Read", durationInSeconds: 3600 });
   await settle();
@@ -129,7 +129,8 @@ export async function downloadDisk(server: BenchServer, disk: string, target: st
 
 /**
  * The floors of figures 1 and 4: the same client against a bare node:https server (bench/
- * range-file-server.ts) that writes page writes to a file, fdatasynced, and serves the image file.
+ * range-file-server.ts) that writes page writes to a file, fdatasynced, and serves the image file
+ * with its page ranges.
  */
 export async function bareHttps(baseUrl: string, image: string, upload: string, download: string, concurrency: { upload: number; download: number }): Promise<{ uploadMs: number; downloadMs: number }> {
   await settle();

@@ -1,10 +1,15 @@
-// `node dist/bench/range-file-server.js <dir> [<tls dir>]`: serves the files of <dir> with Range
-// support, ETag and Last-Modified, as a blob store serves an image to a disk Import. With a TLS
-// dir (server.pem, server-key.pem) it speaks HTTPS and the page-blob subset that an access URL
-// speaks (x-ms-range reads, HEAD, PUT ?comp=page writes fdatasynced into the named file), so that
-// the same client can time a bare node:https server: what Node's HTTPS costs before Vitrine does
-// anything. It runs in a process of its own, prints {"port": N} once listening, and stops when its
-// parent closes its stdin.
+// `node dist/bench/range-file-server.js <dir> [<tls dir> [<file>...]]`: serves the files of <dir>
+// with Range support, ETag and Last-Modified, as a blob store serves an image to a disk Import.
+// With a TLS dir (server.pem, server-key.pem) it speaks HTTPS and the page-blob subset that an
+// access URL speaks (x-ms-range reads, HEAD, PUT ?comp=page writes fdatasynced into the named
+// file, and GET ?comp=pagelist for the <file>s named after the TLS dir), so that the same client
+// can time a bare node:https server: what Node's HTTPS costs before Vitrine does anything.
+// The page ranges are found the way Vitrine finds its own, so that both serve the same bytes: the
+// runs of 1 MiB chunks of the file that are not all zeros (Node has no SEEK_DATA/SEEK_HOLE, and a
+// file's holes are not all its zeros anyway). Each named file is read once for that at startup,
+// before the port is printed: the reading is not part of any timed download.
+// It runs in a process of its own, prints {"port": N} once listening, and stops when its parent
+// closes its stdin.
 import { readFileSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import * as http from "node:http";
@@ -14,12 +19,48 @@ import { basename, join } from "node:path";
 
 /** Largest body read at once; larger ranges are sent in pieces of this size. */
 const PIECE = 4 * 1024 * 1024;
+/** The chunk whose zeros Vitrine leaves out of its page ranges. */
+const CHUNK = 1024 * 1024;
 const STORAGE_HEADERS = { "x-ms-version": "2024-08-04", "x-ms-blob-type": "PageBlob" };
 
-const [root, tlsDir] = process.argv.slice(2);
-if (!root) throw new Error("usage: range-file-server <dir> [<tls dir>]");
+const [root, tlsDir, ...listed] = process.argv.slice(2);
+if (!root) throw new Error("usage: range-file-server <dir> [<tls dir> [<file>...]]");
 const files = new Map<string, Promise<{ handle: FileHandle; size: number; etag: string; modified: string }>>();
 const writable = new Map<string, Promise<FileHandle>>();
+
+interface PageRange {
+  start: number;
+  end: number;
+}
+
+/** The runs of the file's non-zero chunks, adjacent ones merged, with inclusive ends. */
+async function dataRanges(path: string): Promise<PageRange[]> {
+  const handle = await open(path, "r");
+  try {
+    const ranges: PageRange[] = [];
+    const buffer = Buffer.allocUnsafe(PIECE);
+    const zeros = Buffer.alloc(CHUNK);
+    for (let at = 0; ; ) {
+      const { bytesRead } = await handle.read(buffer, 0, PIECE, at);
+      if (bytesRead === 0) return ranges;
+      for (let offset = 0; offset < bytesRead; offset += CHUNK) {
+        const chunk = buffer.subarray(offset, Math.min(offset + CHUNK, bytesRead));
+        if (chunk.equals(zeros.subarray(0, chunk.length))) continue;
+        const start = at + offset;
+        const last = ranges[ranges.length - 1];
+        if (last && last.end + 1 === start) last.end = start + chunk.length - 1;
+        else ranges.push({ start, end: start + chunk.length - 1 });
+      }
+      at += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The page ranges of the files named on the command line, found before the server listens. */
+const pageRanges = new Map<string, PageRange[]>();
+for (const name of listed) pageRanges.set(basename(name), await dataRanges(join(root, basename(name))));
 
 function file(name: string) {
   let opened = files.get(name);
@@ -36,9 +77,11 @@ function file(name: string) {
 }
 
 async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const name = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname.slice(1));
+  const url = new URL(req.url ?? "/", "http://localhost");
+  const name = decodeURIComponent(url.pathname.slice(1));
   const range = req.headers["x-ms-range"] ?? req.headers.range;
   if (req.method === "PUT") return writePage(name, typeof range === "string" ? range : "", req, res);
+  if (url.searchParams.get("comp") === "pagelist") return listPageRanges(name, typeof range === "string" ? range : "", res);
   let served;
   try {
     served = await file(name);
@@ -74,6 +117,26 @@ async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promi
     if (!res.write(buffer)) await new Promise((resolve) => res.once("drain", resolve));
   }
   res.end();
+}
+
+/** Get Page Ranges of a file named on the command line, clipped to the range asked, as Storage answers it. */
+async function listPageRanges(name: string, range: string, res: http.ServerResponse): Promise<void> {
+  const ranges = pageRanges.get(basename(name));
+  if (!ranges) {
+    const error = "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>InvalidQueryParameterValue</Code><Message>No page ranges for this file.</Message></Error>";
+    res.writeHead(400, { ...STORAGE_HEADERS, "x-ms-error-code": "InvalidQueryParameterValue", "content-type": "application/xml" }).end(error);
+    return;
+  }
+  const { size, etag, modified } = await file(name);
+  const match = /^bytes=(\d+)-(\d*)$/.exec(range);
+  const first = match ? Number(match[1]) : 0;
+  const last = match && match[2] !== "" ? Number(match[2]) : size - 1;
+  const items = ranges
+    .filter((listed) => listed.end >= first && listed.start <= last)
+    .map((listed) => `<PageRange><Start>${Math.max(listed.start, first)}</Start><End>${Math.min(listed.end, last)}</End></PageRange>`);
+  res
+    .writeHead(200, { ...STORAGE_HEADERS, "x-ms-blob-content-length": String(size), etag, "last-modified": modified, "content-type": "application/xml" })
+    .end(`<?xml version="1.0" encoding="utf-8"?><PageList>${items.join("")}</PageList>`);
 }
 
 /** A page write, durable before it is acknowledged, as Vitrine's staging makes it. */

@@ -1,7 +1,9 @@
 // `vitrine disk download`: a disk's bytes into a local file, the part Azure leaves to AzCopy.
-// Read access is granted, the disk is fetched with parallel ranged GETs, all-zero chunks are not
-// written (the file stays sparse), the content digest is checked as the bytes arrive, and access
-// is revoked. qcow2 is made from a raw download with qemu-img.
+// Read access is granted, the server is asked which ranges hold data (Get Page Ranges, as AzCopy
+// asks of page blobs; a server that does not list them has everything fetched), those are fetched
+// with parallel ranged GETs, all-zero chunks are not written (the file stays sparse), the content
+// digest is checked as the bytes arrive, and access is revoked. qcow2 is made from a raw download
+// with qemu-img.
 
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -11,10 +13,11 @@ import { promisify } from "node:util";
 import type { Command } from "commander";
 import { CliError, reportCliError, type VitrineClient } from "../client.js";
 import { qemuImgAvailable } from "../../src/blob/formats/qemu-img.js";
-import { AccessUrl } from "../transfer/access-url.js";
+import { AccessUrl, type PageRange } from "../transfer/access-url.js";
 import { ContentDigest, DIGEST_CHUNK } from "../transfer/content-digest.js";
 import { formatBytes, formatRate, TransferProgress } from "../transfer/progress.js";
-import { forEachParallel, nonZeroRuns, windowsOf } from "../transfer/windows.js";
+import type { Extent } from "../../src/blob/disk-image.js";
+import { forEachParallel, nonZeroRuns, readWindowsOf } from "../transfer/windows.js";
 import { connect, printJson, withConnectionOptions, type Connected, type ServerFlags } from "./connected-command.js";
 import { addDiskOptions, diskPath, DISKS, grantAccess, positive, revokeAccess, withDiskApiVersion, type DiskFlags } from "./disk-shared.js";
 import { oneOf } from "./sig-shared.js";
@@ -39,7 +42,8 @@ export function registerDiskDownloadCommand(disk: Command): void {
     .summary("Download a disk into a sparse raw, VHD or qcow2 file, checked by its content digest.")
     .description(
       "Download a disk into a local file: raw (the disk's bytes), vhd (a fixed VHD: the disk and the footer the server serves) " +
-        "or qcow2 (made from a raw download with qemu-img). All-zero 1 MiB chunks are not written, so the file is sparse. " +
+        "or qcow2 (made from a raw download with qemu-img). Only the ranges the server lists as holding data (Get Page Ranges) are fetched, " +
+        "or the whole disk from a server that does not list them; all-zero 1 MiB chunks are not written, so the file is sparse. " +
         "The content digest is checked against the disk's contentDigest; on a mismatch the file is deleted. " +
         "Prints what was written; a summary goes to stderr, with a progress bar when stderr is a terminal.",
     );
@@ -115,7 +119,8 @@ export async function downloadDisk({ client, subscriptionId }: Connected, flags:
   }
 
   process.stderr.write(
-    `Downloaded disk '${flags.name}' (${formatBytes(received.size)}) to ${flags.output} (${flags.format}): received ${received.bytes} bytes, ` +
+    `Downloaded disk '${flags.name}' (${formatBytes(received.size)}) to ${flags.output} (${flags.format}): received ${received.bytes} bytes ` +
+      `(${received.listed ? "the ranges the server lists as data" : "all of it: the server lists no page ranges"}), ` +
       `wrote ${received.written} (the rest is zero, left sparse), in ${received.seconds.toFixed(1)} s (${formatRate(received.bytes, received.seconds)}); ` +
       `content digest ${received.digest} verified.\n`,
   );
@@ -133,6 +138,8 @@ export interface DownloadResult {
 
 interface Received {
   size: number;
+  /** Whether the server listed the data ranges, so that only they were fetched. */
+  listed: boolean;
   bytes: number;
   written: number;
   seconds: number;
@@ -140,7 +147,7 @@ interface Received {
 }
 
 /**
- * Fetches the whole disk, `parallel` windows at a time, into `file`: the disk, and for vhd its
+ * Fetches the disk's data, `parallel` windows at a time, into `file`: the disk, and for vhd its
  * footer. `created` is called once the file exists, so that a failure knows to remove it.
  */
 async function receive(source: AccessUrl, file: string, flags: DownloadOptions, created: () => void): Promise<Received> {
@@ -149,16 +156,23 @@ async function receive(source: AccessUrl, file: string, flags: DownloadOptions, 
   let bytes = 0;
   let written = 0;
   try {
-    const size = (await source.size()) - FOOTER;
+    const total = await source.size();
+    const size = total - FOOTER;
+    const listed = await source.pageRanges(total);
+    // The chunks left out are zeros by the server's word; the digest, which leaves zero chunks
+    // out too, checks that word.
+    const extents = listed ? withinDisk(listed, size) : size > 0 ? [{ offset: 0, length: size }] : [];
+    let toRead = 0;
+    for (const window of readWindowsOf(extents, size)) toRead += window.length;
     const digest = new ContentDigest(size);
     const out = await open(file, "w");
     handle = out;
     created();
     // Sized up front: what is never written is a hole that reads as zeros.
     await out.truncate(flags.format === "vhd" ? size + FOOTER : size);
-    const bar = new TransferProgress("Downloading", size);
+    const bar = new TransferProgress("Downloading", toRead);
     progress = bar;
-    await forEachParallel(windowsOf(size > 0 ? [{ offset: 0, length: size }] : [], size), flags.parallel, async (window) => {
+    await forEachParallel(readWindowsOf(extents, size), flags.parallel, async (window) => {
       const data = await source.read(window.offset, window.length);
       bytes += data.length;
       const first = window.offset / DIGEST_CHUNK;
@@ -177,12 +191,17 @@ async function receive(source: AccessUrl, file: string, flags: DownloadOptions, 
     }
     handle = undefined;
     await out.close();
-    return { size, bytes, written, seconds, digest: digest.digest() };
+    return { size, listed: listed !== undefined, bytes, written, seconds, digest: digest.digest() };
   } finally {
     progress?.stop();
     await handle?.close();
     source.close();
   }
+}
+
+/** The listed ranges of the served VHD that fall in the disk, without its footer. */
+function withinDisk(ranges: readonly PageRange[], size: number): Extent[] {
+  return ranges.filter((range) => range.start < size).map((range) => ({ offset: range.start, length: Math.min(range.end, size - 1) - range.start + 1 }));
 }
 
 async function writeAll(file: FileHandle, bytes: Buffer, position: number): Promise<void> {

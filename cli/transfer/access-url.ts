@@ -1,6 +1,7 @@
 // Requests to a disk's access URL (what beginGetAccess hands out): the page writes of a direct
-// upload and the ranged reads of a download, in Azure Storage's page-blob protocol, as
-// @azure/storage-blob sends them, with the server's own CA and a pool of kept-alive sockets.
+// upload, and the page-range listing and ranged reads of a download, in Azure Storage's page-blob
+// protocol, as @azure/storage-blob sends them, with the server's own CA and a pool of kept-alive
+// sockets.
 // Refusals come back in Storage's XML shape and are reported like ARM errors.
 
 import * as http from "node:http";
@@ -21,6 +22,15 @@ interface Reply {
   headers: http.IncomingHttpHeaders;
   body: Buffer;
 }
+
+/** Bytes `start` to `end` inclusive, as Get Page Ranges lists them. */
+export interface PageRange {
+  start: number;
+  end: number;
+}
+
+/** Whether a reply's body is wanted, judged on its status and headers; an unwanted one is not read. */
+type BodyWanted = (status: number, headers: http.IncomingHttpHeaders) => boolean;
 
 /** A failure to talk to the URL at all: retried, then reported. */
 class NetworkError extends Error {}
@@ -64,6 +74,43 @@ export class AccessUrl {
     return reply.body;
   }
 
+  /**
+   * Get Page Ranges (`GET <url>&comp=pagelist`): the ranges of the `total` bytes served that may
+   * hold data, ascending, following NextMarker when the answer is paged (Azure may page it).
+   * Undefined when the server does not list them: it refuses comp=pagelist, or (a server that
+   * predates it) ignores the comp and serves bytes, which are then not read.
+   */
+  async pageRanges(total: number): Promise<PageRange[] | undefined> {
+    const separator = this.url.includes("?") ? "&" : "?";
+    const xml: BodyWanted = (status, headers) => status >= 400 || /\bxml\b/i.test(headers["content-type"] ?? "");
+    const ranges: PageRange[] = [];
+    let marker = "";
+    do {
+      const url = `${this.url}${separator}comp=pagelist${marker ? `&marker=${encodeURIComponent(marker)}` : ""}`;
+      let reply: Reply;
+      try {
+        reply = await this.exchange("GET", url, { "x-ms-range": `bytes=0-${total - 1}` }, undefined, xml);
+      } catch (error) {
+        if (error instanceof CliError) return undefined;
+        throw error;
+      }
+      if (!xml(reply.status, reply.headers)) return undefined;
+      const text = reply.body.toString("utf8");
+      for (const [, start, end] of text.matchAll(/<PageRange>\s*<Start>(\d+)<\/Start>\s*<End>(\d+)<\/End>\s*<\/PageRange>/g)) {
+        ranges.push({ start: Number(start), end: Number(end) });
+      }
+      marker = /<NextMarker>([^<]*)<\/NextMarker>/.exec(text)?.[1] ?? "";
+    } while (marker);
+    let previousEnd = -1;
+    for (const { start, end } of ranges) {
+      if (start <= previousEnd || end < start || end >= total) {
+        throw new CliError(502, "BadResponse", `The access URL listed the page range ${start}-${end} out of order, or past the ${total} bytes it serves.`);
+      }
+      previousEnd = end;
+    }
+    return ranges;
+  }
+
   /** The size of what the URL serves (for a disk: the disk and its 512-byte VHD footer). */
   async size(): Promise<number> {
     const reply = await this.exchange("HEAD", this.url, {});
@@ -76,13 +123,13 @@ export class AccessUrl {
     this.agent.destroy();
   }
 
-  private async exchange(method: string, url: string, headers: Record<string, string>, body?: Buffer): Promise<Reply> {
+  private async exchange(method: string, url: string, headers: Record<string, string>, body?: Buffer, wanted?: BodyWanted): Promise<Reply> {
     const all = { ...headers, "x-ms-version": STORAGE_VERSION, "accept-encoding": "identity" };
     for (let attempt = 0; ; attempt++) {
       const delay = RETRY_DELAYS_MS[attempt];
       let reply: Reply;
       try {
-        reply = await this.once(method, url, all, body);
+        reply = await this.once(method, url, all, body, wanted);
       } catch (error) {
         if (!(error instanceof NetworkError) || delay === undefined) throw error;
         await sleep(delay);
@@ -97,9 +144,15 @@ export class AccessUrl {
     }
   }
 
-  private once(method: string, url: string, headers: Record<string, string>, body?: Buffer): Promise<Reply> {
+  private once(method: string, url: string, headers: Record<string, string>, body?: Buffer, wanted?: BodyWanted): Promise<Reply> {
     return new Promise((done, fail) => {
       const outgoing = this.request(url, { method, headers, agent: this.agent }, (incoming) => {
+        if (wanted && !wanted(incoming.statusCode ?? 0, incoming.headers)) {
+          // The socket goes with it: it would otherwise carry the rest of the body.
+          incoming.destroy();
+          done({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: Buffer.alloc(0) });
+          return;
+        }
         const parts: Buffer[] = [];
         incoming.on("data", (part: Buffer) => parts.push(part));
         incoming.on("error", (error) => fail(new NetworkError(error.message)));

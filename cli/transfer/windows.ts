@@ -1,5 +1,5 @@
-// How a transfer cuts a disk: 4 MiB windows (the largest page write), each made of whole 1 MiB
-// digest chunks, worked on by a fixed number of parallel workers.
+// How a transfer cuts a disk: windows of at most 4 MiB (the largest page write) on a 4 MiB grid,
+// each made of whole 1 MiB digest chunks, worked on by a fixed number of parallel workers.
 
 import type { Extent } from "../../src/blob/disk-image.js";
 import { MAX_PAGE_WRITE } from "./access-url.js";
@@ -30,6 +30,36 @@ export function* windowsOf(extents: readonly Extent[], size: number): Generator<
     }
   }
   if (pending) yield pending;
+}
+
+/**
+ * The windows to read of a disk of `size` bytes whose data lies in `extents` (ascending,
+ * non-overlapping, within the disk): each extent widened to whole digest chunks, since the digest
+ * takes chunks whole, and cut on the 4 MiB grid; no chunk is read twice, and no chunk outside them.
+ */
+export function* readWindowsOf(extents: readonly Extent[], size: number): Generator<Window> {
+  let run: { start: number; end: number } | undefined;
+  for (const { offset, length } of extents) {
+    if (length <= 0) continue;
+    const start = Math.floor(offset / DIGEST_CHUNK) * DIGEST_CHUNK;
+    const end = Math.min(size, Math.ceil((offset + length) / DIGEST_CHUNK) * DIGEST_CHUNK);
+    if (run && start <= run.end) {
+      run.end = Math.max(run.end, end);
+      continue;
+    }
+    if (run) yield* onWindowGrid(run.start, run.end);
+    run = { start, end };
+  }
+  if (run) yield* onWindowGrid(run.start, run.end);
+}
+
+/** [start, end) cut where the 4 MiB grid crosses it. */
+function* onWindowGrid(start: number, end: number): Generator<Window> {
+  for (let at = start; at < end; ) {
+    const upTo = Math.min(end, (Math.floor(at / WINDOW) + 1) * WINDOW);
+    yield { offset: at, length: upTo - at, dataBytes: upTo - at };
+    at = upTo;
+  }
 }
 
 /**

@@ -1,11 +1,15 @@
 // The pieces `vitrine disk upload` and `download` are made of: the content digest the CLI computes
-// (checked against the one the test support computes from the docs) and how a disk is cut into
-// windows and runs of non-zero chunks.
+// (checked against the one the test support computes from the docs), how a disk is cut into
+// windows and runs of non-zero chunks, and how the page-range listing of an access URL is read,
+// from this server's answer, a paged one, and the answers of servers that do not list ranges.
 
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { AccessUrl } from "../../cli/transfer/access-url.js";
 import { ContentDigest, DIGEST_CHUNK } from "../../cli/transfer/content-digest.js";
-import { forEachParallel, nonZeroRuns, windowsOf, WINDOW } from "../../cli/transfer/windows.js";
+import { forEachParallel, nonZeroRuns, readWindowsOf, windowsOf, WINDOW } from "../../cli/transfer/windows.js";
 import { contentDigestOf, MIB, pattern } from "../support/images.js";
 
 describe("disk transfer pieces", () => {
@@ -33,6 +37,21 @@ describe("disk transfer pieces", () => {
       { offset: 4 * WINDOW, length: WINDOW, dataBytes: MIB },
     ]);
     assert.deepEqual([...windowsOf([{ offset: 0, length: 6 * MIB }], 6 * MIB)].map((w) => w.length), [WINDOW, 2 * MIB], "the last window ends with the disk");
+  });
+
+  it("cuts the data ranges of a download into whole chunks on the 4 MiB grid, reading nothing else", () => {
+    const size = 20 * MIB + 512 * 1024;
+    const windows = [...readWindowsOf([{ offset: 100, length: 10 }, { offset: MIB + 512, length: 512 }, { offset: 3 * MIB, length: 3 * MIB }, { offset: 11 * MIB, length: MIB }, { offset: 12 * MIB, length: 1 }, { offset: 20 * MIB + 10, length: 100 }], size)];
+    assert.deepEqual(windows, [
+      { offset: 0, length: 2 * MIB, dataBytes: 2 * MIB },
+      { offset: 3 * MIB, length: MIB, dataBytes: MIB },
+      { offset: 4 * MIB, length: 2 * MIB, dataBytes: 2 * MIB },
+      { offset: 11 * MIB, length: MIB, dataBytes: MIB },
+      { offset: 12 * MIB, length: MIB, dataBytes: MIB },
+      { offset: 20 * MIB, length: 512 * 1024, dataBytes: 512 * 1024 },
+    ]);
+    assert.deepEqual([...readWindowsOf([{ offset: 0, length: 6 * MIB }], 6 * MIB)], [...windowsOf([{ offset: 0, length: 6 * MIB }], 6 * MIB)], "the whole disk: the windows of an upload");
+    assert.deepEqual([...readWindowsOf([], 6 * MIB)], []);
   });
 
   it("finds the runs of non-zero chunks in a window", () => {
@@ -70,5 +89,77 @@ describe("disk transfer pieces", () => {
       /item 2 failed/,
     );
     assert.ok(taken.length < 6, `items were still taken after the failure: ${taken.join(", ")}`);
+  });
+});
+
+/** An access URL served by `answer`, for the time of `use`. */
+async function withUrl<T>(answer: (request: IncomingMessage, response: ServerResponse) => void, use: (url: AccessUrl) => Promise<T>): Promise<T> {
+  const server = createServer(answer);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = new AccessUrl(`http://127.0.0.1:${(server.address() as AddressInfo).port}/blob/disks/d/abcd?sig=x`, Buffer.alloc(0), 2);
+  try {
+    return await use(url);
+  } finally {
+    url.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+const pageList = (ranges: Array<[number, number]>, next = "") =>
+  `<?xml version="1.0" encoding="utf-8"?><PageList>${ranges.map(([start, end]) => `<PageRange><Start>${start}</Start><End>${end}</End></PageRange>`).join("")}${next ? `<NextMarker>${next}</NextMarker>` : ""}</PageList>`;
+
+describe("the page ranges of an access URL", () => {
+  it("asks with comp=pagelist and x-ms-range, and reads the PageList", async () => {
+    const asked: Array<{ url?: string; range?: string | string[] }> = [];
+    const ranges = await withUrl(
+      (request, response) => {
+        asked.push({ url: request.url, range: request.headers["x-ms-range"] });
+        response.writeHead(200, { "content-type": "application/xml" }).end(pageList([[0, MIB - 1], [3 * MIB, 4 * MIB + 511]]));
+      },
+      (url) => url.pageRanges(4 * MIB + 512),
+    );
+    assert.deepEqual(ranges, [{ start: 0, end: MIB - 1 }, { start: 3 * MIB, end: 4 * MIB + 511 }]);
+    assert.deepEqual(asked, [{ url: "/blob/disks/d/abcd?sig=x&comp=pagelist", range: `bytes=0-${4 * MIB + 511}` }]);
+  });
+
+  it("follows NextMarker through a paged answer", async () => {
+    const markers: Array<string | null> = [];
+    const ranges = await withUrl(
+      (request, response) => {
+        const marker = new URL(request.url ?? "", "http://x").searchParams.get("marker");
+        markers.push(marker);
+        const body = marker === null ? pageList([[0, 511]], "2!page two") : pageList([[MIB, MIB + 511]]);
+        response.writeHead(200, { "content-type": "application/xml" }).end(body);
+      },
+      (url) => url.pageRanges(2 * MIB),
+    );
+    assert.deepEqual(markers, [null, "2!page two"]);
+    assert.deepEqual(ranges, [{ start: 0, end: 511 }, { start: MIB, end: MIB + 511 }]);
+  });
+
+  it("says there is no listing when comp=pagelist is refused, or ignored by a server that serves bytes instead", async () => {
+    const refused = (_request: IncomingMessage, response: ServerResponse) =>
+      response.writeHead(400, { "content-type": "application/xml", "x-ms-error-code": "InvalidQueryParameterValue" }).end("<Error><Code>InvalidQueryParameterValue</Code></Error>");
+    assert.equal(await withUrl(refused, (url) => url.pageRanges(MIB)), undefined);
+
+    let sent = 0;
+    const ignored = (_request: IncomingMessage, response: ServerResponse) => {
+      response.writeHead(206, { "content-type": "application/octet-stream", "content-length": String(64 * MIB) });
+      const more = () => {
+        while (sent < 64 * MIB && response.write(Buffer.alloc(MIB))) sent += MIB;
+      };
+      response.on("drain", more);
+      more();
+    };
+    assert.equal(await withUrl(ignored, (url) => url.pageRanges(64 * MIB)), undefined);
+    assert.ok(sent < 64 * MIB, "the bytes were not read to the end");
+  });
+
+  it("refuses a listing out of order or past the end", async () => {
+    const answer = (ranges: Array<[number, number]>) => (_request: IncomingMessage, response: ServerResponse) =>
+      response.writeHead(200, { "content-type": "application/xml" }).end(pageList(ranges));
+    await assert.rejects(withUrl(answer([[MIB, 2 * MIB - 1], [0, 511]]), (url) => url.pageRanges(4 * MIB)), /out of order/);
+    await assert.rejects(withUrl(answer([[0, 4 * MIB]]), (url) => url.pageRanges(4 * MIB)), /past the 4194304 bytes/);
   });
 });

@@ -2,7 +2,12 @@
 // Storage's page-blob protocol that clients use for direct upload and export:
 // - PUT ?comp=page, x-ms-page-write: update|clear, x-ms-range (what PageBlobClient.uploadPages and
 //   clearPages send), answered 201;
-// - HEAD (getProperties) and GET with Range (download), serving the disk as a fixed VHD.
+// - HEAD (getProperties) and GET with Range (download), serving the disk as a fixed VHD;
+// - GET ?comp=pagelist, with an optional x-ms-range (Get Page Ranges: PageBlobClient.getPageRanges
+//   and listPageRanges), listing the ranges of that VHD that may hold data, so that a downloader
+//   fetches those and leaves the rest as zeros. One answer holds every range: there is no
+//   NextMarker, so a client's paging ends after it, whatever maxresults it asked for.
+// Other `comp` values are refused: a GET that ignored one would stream the whole disk instead.
 // Failures use Storage's XML error shape and x-ms-error-code, which the storage SDK parses.
 
 import type { IncomingMessage } from "node:http";
@@ -10,6 +15,7 @@ import { errorCodes, type FastifyInstance, type FastifyReply, type FastifyReques
 import { ArmError, errors } from "../../core/errors.js";
 import { internalOf } from "../../core/services/disks.js";
 import { DATA_PATH_PREFIX } from "../../identity/access-urls.js";
+import type { DiskContentRef } from "../../ports/disk-content.js";
 import type { ResourceRecord } from "../../ports/metadata-store.js";
 import type { ServerContext } from "../context.js";
 
@@ -121,9 +127,13 @@ async function writePages(context: ServerContext, request: FastifyRequest, reply
 }
 
 async function read(context: ServerContext, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const { comp } = request.query as Query;
+  const pageList = comp === "pagelist" && request.method === "GET";
+  if (comp !== undefined && !pageList) throw errors.invalidHeaderValue("comp", `A ${request.method} on a disk read URL takes no comp, or comp=pagelist on a GET; got '${comp}'.`);
   const record = await authorize(context, request, "Read");
   const content = internalOf(record).content;
   if (!content) throw errors.dataAccessDenied("The disk has no content to read.");
+  if (pageList) return listPageRanges(context, request, reply, record, content);
   const total = content.size + 512;
   void storageHeaders(reply, record)
     .header("x-ms-blob-type", "PageBlob")
@@ -137,6 +147,21 @@ async function read(context: ServerContext, request: FastifyRequest, reply: Fast
   if (rangeHeader) void reply.status(206).header("content-range", `bytes ${start}-${last}/${total}`);
   if (request.method === "HEAD") return reply.header("content-length", String(total)).status(200).send();
   return reply.send(context.diskContent.exportVhd(content, start, last));
+}
+
+/** Get Page Ranges: the data ranges of the served VHD within the asked range (default all of it), as Storage's PageList XML. */
+async function listPageRanges(context: ServerContext, request: FastifyRequest, reply: FastifyReply, record: ResourceRecord, content: DiskContentRef): Promise<unknown> {
+  const total = content.size + 512;
+  const rangeHeader = header(request, "x-ms-range") ?? header(request, "range");
+  const [start, end] = rangeHeader ? parseRange(rangeHeader, total) : [0, total - 1];
+  if (start >= total) throw errors.invalidPageWrite(`The range starts at ${start}, past the ${total} bytes of the disk.`);
+  const ranges = await context.diskContent.pageRanges(content, start, Math.min(end, total - 1));
+  const items = ranges.map((range) => `<PageRange><Start>${range.start}</Start><End>${range.end}</End></PageRange>`).join("");
+  return storageHeaders(reply, record)
+    .header("x-ms-blob-content-length", String(total))
+    .type("application/xml")
+    .status(200)
+    .send(`<?xml version="1.0" encoding="utf-8"?><PageList>${items}</PageList>`);
 }
 
 /** `bytes=a-b` (inclusive); an open end reads to `total`. */
