@@ -1,9 +1,11 @@
-// `node dist/bench/range-file-server.js <dir> [<tls dir> [<file>...]]`: serves the files of <dir>
+// `node dist/bench/range-file-server.js <dir> [<tls dir>|- [<file>...]]`: serves the files of <dir>
 // with Range support, ETag and Last-Modified, as a blob store serves an image to a disk Import.
 // With a TLS dir (server.pem, server-key.pem) it speaks HTTPS and the page-blob subset that an
 // access URL speaks (x-ms-range reads, HEAD, PUT ?comp=page writes fdatasynced into the named
 // file, and GET ?comp=pagelist for the <file>s named after the TLS dir), so that the same client
-// can time a bare node:https server: what Node's HTTPS costs before Vitrine does anything.
+// can time a bare node:https server: what Node's HTTPS costs before Vitrine does anything. With
+// "-" for the TLS dir it speaks plain HTTP and still lists the <file>s' page ranges, as the page
+// blob that Azure's disk Import takes its VHD from would.
 // The page ranges are found the way Vitrine finds its own, so that both serve the same bytes: the
 // runs of 1 MiB chunks of the file that are not all zeros (Node has no SEEK_DATA/SEEK_HOLE, and a
 // file's holes are not all its zeros anyway). Each named file is read once for that at startup,
@@ -155,7 +157,7 @@ async function writePage(name: string, range: string, req: http.IncomingMessage,
 const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
   serve(req, res).catch((error: unknown) => res.destroy(error instanceof Error ? error : new Error(String(error))));
 };
-const server = tlsDir
+const server = tlsDir && tlsDir !== "-"
   ? https.createServer({ cert: readFileSync(join(tlsDir, "server.pem")), key: readFileSync(join(tlsDir, "server-key.pem")) }, handler)
   : http.createServer(handler);
 server.keepAliveTimeout = 60_000;
