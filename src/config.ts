@@ -5,6 +5,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { DEFAULT_LIMITS, type Limits } from "./core/limits.js";
+import { findRegion } from "./core/regions.js";
+import type { RegionStorage } from "./core/replication-plan.js";
 
 export interface Config {
   /** Where the database, certificates and connection.json live. */
@@ -25,6 +27,8 @@ export interface Config {
   /** Largest accepted request body. */
   maxBodyBytes: number;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** The storage of the regions configured explicitly, by region name; others get defaultRegionStorage. */
+  regionStorage: Record<string, RegionStorage>;
 }
 
 export const DEFAULT_PORT = 8443;
@@ -42,6 +46,8 @@ export interface ConfigInput {
   gcIntervalSeconds?: number | string;
   maxBodyBytes?: number | string;
   logLevel?: string;
+  /** Config file only: `{ "<region>": { "targets": [{ "id", "zone", "class" }] } }`. */
+  regionStorage?: Record<string, { targets?: unknown }>;
 }
 
 const ENVIRONMENT: Record<string, keyof ConfigInput> = {
@@ -116,7 +122,34 @@ export function resolveConfig(...sources: ConfigInput[]): Config {
     gcIntervalSeconds: integer("gcIntervalSeconds", merged.gcIntervalSeconds ?? 3600, 1, 365 * 86400),
     maxBodyBytes: integer("maxBodyBytes", merged.maxBodyBytes ?? 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel,
+    regionStorage: regionStorageOf(merged.regionStorage ?? {}),
   };
+}
+
+/** Validates `regionStorage`: known regions, each with targets of a unique id, a zone from 1 to 3 and a class. */
+function regionStorageOf(input: NonNullable<ConfigInput["regionStorage"]>): Record<string, RegionStorage> {
+  const out: Record<string, RegionStorage> = {};
+  for (const [name, value] of Object.entries(input)) {
+    const region = findRegion(name)?.name;
+    if (!region) throw new ConfigError(`regionStorage: '${name}' is not a region (see vitrine's regions: az account list-locations names)`);
+    const targets = value?.targets;
+    if (!Array.isArray(targets) || targets.length === 0) throw new ConfigError(`regionStorage.${name}.targets must be a non-empty array of {id, zone, class}`);
+    const ids = new Set<string>();
+    out[region] = {
+      region,
+      targets: targets.map((target: unknown, i) => {
+        const { id, zone, class: storageClass } = (target ?? {}) as { id?: unknown; zone?: unknown; class?: unknown };
+        const where = `regionStorage.${name}.targets[${i}]`;
+        if (typeof id !== "string" || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(id)) throw new ConfigError(`${where}.id must be lower-case letters, digits and hyphens, not ${JSON.stringify(id)}`);
+        if (ids.has(id)) throw new ConfigError(`${where}.id '${id}' is used twice in the region`);
+        ids.add(id);
+        if (zone !== 1 && zone !== 2 && zone !== 3) throw new ConfigError(`${where}.zone must be 1, 2 or 3, not ${JSON.stringify(zone)}`);
+        if (storageClass !== "standard" && storageClass !== "premium") throw new ConfigError(`${where}.class must be "standard" or "premium", not ${JSON.stringify(storageClass)}`);
+        return { id, zone, storageClass };
+      }),
+    };
+  }
+  return out;
 }
 
 /** The URL clients reach a server on, listening on `host` and `port`. */

@@ -1,6 +1,7 @@
 // The composition root: configuration -> adapters -> services -> HTTPS server. `startVitrine` is
 // what `vitrine serve` runs and what the API and SDK tests start.
 
+import { defaultRegionStorage } from "./core/replication-plan.js";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
@@ -79,7 +80,7 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
     let publicUrl = config.publicUrl ?? "";
     // The server's logger, once the server is built (the collector is made before it).
     const logs: { to?: FastifyBaseLogger } = {};
-    const trackedResources = new TrackedResources({ store, clock, limits: config.limits });
+    const trackedResources = new TrackedResources({ store, clock, limits: config.limits, regionStorage: (region) => config.regionStorage[region] ?? defaultRegionStorage(region) });
     const operations = new Operations({ store, clock, ids });
     const signer = await HmacAccessSigner.open(store, () => publicUrl);
     const regionStores = new Map<string, FsChunkStore>();

@@ -175,6 +175,8 @@ export const errors = {
     new ArmError(400, "InvalidParameter", `Gallery image version publishing profile regions ${q(regions.join(", "))} must contain the location of image version ${q(sourceRegion)}.`, "galleryImageVersion.properties.publishingProfile.targetRegions"),
   duplicateTargetRegions: (region: string) =>
     new ArmError(400, "InvalidParameter", `Duplicate regions are not allowed in target publishing regions (${q(region)} appears more than once).`, "galleryImageVersion.properties.publishingProfile.targetRegions"),
+  /** Vitrine's own: the region's configured storage cannot hold the type (no premium targets, fewer than three zones). */
+  storageTypeNotAvailable: (reason: string, target: string) => new ArmError(400, "InvalidParameter", reason, target),
   storageTypeOfRegionFixed: (regionDisplayName: string, existing: string) =>
     new ArmError(
       400,

@@ -7,6 +7,7 @@ import { diskKind, snapshotKind } from "./disk-kinds.js";
 import { managedImageKind } from "./managed-image-kind.js";
 import { galleryImageVersionKind } from "./version-kinds.js";
 import { errors, type ArmError } from "./errors.js";
+import type { RegionStorage } from "./replication-plan.js";
 import type { SchemaName } from "./schema.js";
 import { checkArtifactName, checkFutureDate, checkGalleryName, checkIdentifierPart, checkMinNotAboveMax } from "./validate.js";
 
@@ -20,6 +21,8 @@ export interface KindContext {
   now: Date;
   /** Properties before this request; undefined when creating. */
   previous?: Props;
+  /** The storage configured for a region (which storage types it can hold). */
+  regionStorage: (region: string) => RegionStorage;
 }
 
 export interface ResourceKind {

@@ -3,6 +3,7 @@
 // the shape of the sources. Their bytes (sources ingested, per-region state) are in
 // services/image-versions.ts.
 
+import { checkPlacement, PlacementError, type StorageAccountType } from "./replication-plan.js";
 import { errors, type ArmError } from "./errors.js";
 import { findRegion } from "./regions.js";
 import type { KindContext, ResourceKind } from "./resource-kinds.js";
@@ -68,12 +69,30 @@ function checkTargetRegions(profile: PublishingProfile, context: KindContext): v
   }
   // A region keeps the storage type it was created with; naming another one is refused.
   const before = new Map(publishingProfileOf(context.previous ?? {}).targetRegions?.map((r) => [regionKey(r.name), r]) ?? []);
-  for (const region of regions) {
+  regions.forEach((region, i) => {
     const previous = before.get(regionKey(region.name));
     const asked = region.storageAccountType ?? profile.storageAccountType;
     if (previous?.storageAccountType && asked && asked !== previous.storageAccountType) {
       throw errors.storageTypeOfRegionFixed(findRegion(region.name)?.displayName ?? region.name, previous.storageAccountType);
     }
+    checkStorage(context, regionKey(region.name), asked ?? previous?.storageAccountType, `${PROFILE}.targetRegions[${i}].storageAccountType`);
+  });
+  if (regions.length === 0) checkStorage(context, context.location, profile.storageAccountType, `${PROFILE}.storageAccountType`);
+}
+
+const STORAGE_ACCOUNT_TYPES: readonly StorageAccountType[] = ["Standard_LRS", "Standard_ZRS", "Premium_LRS"];
+
+/** The region's configured storage must be able to hold the type (premium targets, three zones). */
+function checkStorage(context: KindContext, region: string, asked: string | undefined, target: string): void {
+  const name = (asked ?? DEFAULT_STORAGE_ACCOUNT_TYPE).toLowerCase();
+  // PremiumV2_LRS (2024-03-03) goes on premium targets as Premium_LRS does.
+  const type = STORAGE_ACCOUNT_TYPES.find((known) => known.toLowerCase() === (name === "premiumv2_lrs" ? "premium_lrs" : name));
+  if (!type) return;
+  try {
+    checkPlacement(context.regionStorage(region), type);
+  } catch (error) {
+    if (error instanceof PlacementError) throw errors.storageTypeNotAvailable(error.message, target);
+    throw error;
   }
 }
 

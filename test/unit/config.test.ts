@@ -31,4 +31,22 @@ describe("configuration", () => {
     assert.throws(() => resolveConfig({ limits: { nope: 1 } as never }), /Unknown limit 'nope'/);
     assert.throws(() => resolveConfig({ logLevel: "loud" }), /logLevel must be one of/);
   });
+
+  it("reads each configured region's storage targets, by canonical region name, and refuses bad ones", () => {
+    const targets = [
+      { id: "ssd-a", zone: 1, class: "premium" },
+      { id: "hdd-a", zone: 1, class: "standard" },
+    ];
+    const config = resolveConfig({ regionStorage: { "West US": { targets } } });
+    assert.deepEqual(config.regionStorage, {
+      westus: { region: "westus", targets: [{ id: "ssd-a", zone: 1, storageClass: "premium" }, { id: "hdd-a", zone: 1, storageClass: "standard" }] },
+    });
+    assert.deepEqual(resolveConfig().regionStorage, {});
+    assert.throws(() => resolveConfig({ regionStorage: { atlantis: { targets } } }), /'atlantis' is not a region/);
+    assert.throws(() => resolveConfig({ regionStorage: { westus: { targets: [] } } }), /non-empty array/);
+    assert.throws(() => resolveConfig({ regionStorage: { westus: { targets: [targets[0], targets[0]] } } }), /'ssd-a' is used twice/);
+    assert.throws(() => resolveConfig({ regionStorage: { westus: { targets: [{ id: "a", zone: 4, class: "standard" }] } } }), /zone must be 1, 2 or 3/);
+    assert.throws(() => resolveConfig({ regionStorage: { westus: { targets: [{ id: "a", zone: 1, class: "fast" }] } } }), /class must be "standard" or "premium"/);
+    assert.throws(() => resolveConfig({ regionStorage: { westus: { targets: [{ id: "../etc", zone: 1, class: "standard" }] } } }), /id must be lower-case/);
+  });
 });

@@ -2,6 +2,7 @@
 // (galleries, image definitions, applications, disks, snapshots, ...). One flow for all of them;
 // what differs lives in resource-kinds.ts, and what a create needs beyond it in `onCreate`.
 
+import { defaultRegionStorage, type RegionStorage } from "../replication-plan.js";
 import { errors } from "../errors.js";
 import { quotaFor, type Limits } from "../limits.js";
 import { keyOf, parentIdOf, providerResourceId, resourceGroupId } from "../resource-id.js";
@@ -40,10 +41,16 @@ export interface TrackedResourceDeps {
   store: MetadataStore;
   clock: Clock;
   limits: Limits;
+  /** Each region's storage; by default defaultRegionStorage (three zones, standard and premium). */
+  regionStorage?: (region: string) => RegionStorage;
 }
 
 export class TrackedResources {
-  constructor(private readonly deps: TrackedResourceDeps) {}
+  private readonly regionStorage: (region: string) => RegionStorage;
+
+  constructor(private readonly deps: TrackedResourceDeps) {
+    this.regionStorage = deps.regionStorage ?? defaultRegionStorage;
+  }
 
   async get(ref: ResourceRef): Promise<ResourceRecord> {
     const record = await this.deps.store.getResource(keyOf(idOf(ref)));
@@ -141,7 +148,7 @@ export class TrackedResources {
   private async create(ref: ResourceRef, body: Props, location: string, onCreate?: OnCreate): Promise<ResourceRecord> {
     const { kind } = ref;
     const name = lastName(ref);
-    const context = { subscriptionId: ref.subscription.id, name, location, now: this.deps.clock.now() };
+    const context = { subscriptionId: ref.subscription.id, name, location, now: this.deps.clock.now(), regionStorage: this.regionStorage };
     const input = (body.properties ?? {}) as Props;
     kind.check(input, context);
     const id = idOf(ref);
@@ -186,7 +193,7 @@ export class TrackedResources {
     const { kind } = ref;
     const previous = (existing.body.properties ?? {}) as Props;
     const next = (body.properties ?? {}) as Props;
-    const context = { subscriptionId: ref.subscription.id, name: existing.name, location: existing.location, now: this.deps.clock.now(), previous };
+    const context = { subscriptionId: ref.subscription.id, name: existing.name, location: existing.location, now: this.deps.clock.now(), previous, regionStorage: this.regionStorage };
     const applied = applyUpdate(previous, next, kind.updatable(next), kind.root);
     kind.check(applied, context);
     const properties = kind.finish(applied, context);
