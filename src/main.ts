@@ -3,7 +3,6 @@
 
 import { defaultRegionStorage } from "./core/replication-plan.js";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { readdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
@@ -25,7 +24,7 @@ import { Usages } from "./core/services/usages.js";
 import type { ServerContext } from "./arm/context.js";
 import { buildServer } from "./arm/server.js";
 import { BlobDiskContent } from "./blob/disk-content.js";
-import { FsChunkStore } from "./blob/drivers/fs-chunk-store.js";
+import { FsRegionStores } from "./blob/drivers/fs-region-stores.js";
 import { UploadStaging } from "./blob/upload-staging.js";
 import { HmacAccessSigner } from "./identity/access-urls.js";
 import { ensureTlsMaterial } from "./identity/certificates.js";
@@ -80,28 +79,21 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
     let publicUrl = config.publicUrl ?? "";
     // The server's logger, once the server is built (the collector is made before it).
     const logs: { to?: FastifyBaseLogger } = {};
-    const trackedResources = new TrackedResources({ store, clock, limits: config.limits, regionStorage: (region) => config.regionStorage[region] ?? defaultRegionStorage(region) });
+    const regionStorage = (region: string) => config.regionStorage[region] ?? defaultRegionStorage(region);
+    const trackedResources = new TrackedResources({ store, clock, limits: config.limits, regionStorage });
     const operations = new Operations({ store, clock, ids });
     const signer = await HmacAccessSigner.open(store, () => publicUrl);
-    const regionStores = new Map<string, FsChunkStore>();
-    const storeFor = (region: string) => {
-      let chunkStore = regionStores.get(region);
-      if (!chunkStore) regionStores.set(region, (chunkStore = new FsChunkStore(join(config.dataDir, "regions", region))));
-      return chunkStore;
-    };
+    const regionStores = new FsRegionStores(join(config.dataDir, "regions"));
     const diskContent = new BlobDiskContent(
-      {
-        storeFor,
-        regions: async () => (await readdir(join(config.dataDir, "regions"), { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name),
-      },
-      new UploadStaging(join(config.dataDir, "uploads"), storeFor),
+      regionStores,
+      new UploadStaging(join(config.dataDir, "uploads"), (region) => regionStores.storeFor(region)),
       { extraCaPem: tls.caCertPem, clock },
     );
     const disks = new Disks({ resources: trackedResources, content: diskContent, signer, operations, ids, clock, images: { contentFor: (id, region, lun) => imageVersions.contentFor(id, region, lun) } });
     const holders = new Map<string, ImageHolder>();
     const sources = new ImageSources(trackedResources, holders);
     const managedImages = new ManagedImages({ resources: trackedResources, content: diskContent, sources, operations });
-    const imageVersions = new ImageVersions({ resources: trackedResources, content: diskContent, sources, operations, clock, maxDiskBytes: config.limits.imageDiskGiB * 1024 ** 3 });
+    const imageVersions = new ImageVersions({ resources: trackedResources, content: diskContent, sources, operations, clock, maxDiskBytes: config.limits.imageDiskGiB * 1024 ** 3, regionStorage });
     holders.set(managedImageKind.type.toLowerCase(), managedImages);
     holders.set(galleryImageVersionKind.type.toLowerCase(), imageVersions);
     const collector = new StorageCollector({
@@ -150,6 +142,7 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
       const record = await trackedResources.find(operation.resourceId);
       return record && resumers.get(record.type)?.resumeWork(record);
     });
+    await imageVersions.scheduleRetries();
     const collecting = setInterval(() => collector.schedule(0), config.gcIntervalSeconds * 1000).unref();
 
     const connectionFile = join(config.dataDir, CONNECTION_FILE);

@@ -4,19 +4,11 @@
 // the manifest last, so that a manifest present in a store means its disk is complete there.
 
 import type { ChunkStore } from "../ports/chunk-store.js";
+import type { CopyProgress } from "../ports/disk-content.js";
 import { chunkLength, decodeManifest } from "./manifest.js";
 import { forEachLimited } from "./pipeline.js";
 
 const PARALLEL_CHUNKS = 4;
-
-export interface CopyProgress {
-  /** Bytes of the disk's non-zero chunks that are now in the target (present before or copied). */
-  bytesDone: number;
-  /** The disk's non-zero bytes. */
-  bytesTotal: number;
-  /** Bytes moved by this copy: what was missing from the target. */
-  bytesCopied: number;
-}
 
 export async function copyContent(manifestDigest: string, from: ChunkStore, to: ChunkStore, onProgress?: (progress: CopyProgress) => void): Promise<CopyProgress> {
   const encoded = await from.get(manifestDigest);

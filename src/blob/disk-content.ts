@@ -6,9 +6,10 @@ import { rootCertificates } from "node:tls";
 import type { Clock } from "../ports/clock.js";
 import { errors } from "../core/errors.js";
 import type { ChunkStore } from "../ports/chunk-store.js";
-import type { DiskContent, DiskContentRef, IngestProgress } from "../ports/disk-content.js";
+import type { ContentPlace, CopyProgress, DiskContent, DiskContentRef, IngestProgress, StoredManifest } from "../ports/disk-content.js";
 import { DiskImageError, type DiskImage } from "./disk-image.js";
 import { copyContent } from "./copy.js";
+import { MirroredChunkStore } from "./drivers/mirrored-chunk-store.js";
 import { dataRanges, exportStream } from "./export.js";
 import { LruCache } from "./formats/lru-cache.js";
 import { collectGarbage } from "./garbage-collector.js";
@@ -27,11 +28,12 @@ const FOOTER = 512;
  */
 const MANIFESTS_CACHED = 4;
 
-/** Where each region keeps its chunks (one store per region until replication adds targets). */
+/** Where each region keeps its chunks: a home store, and a store per storage target. */
 export interface RegionStores {
   storeFor(region: string): ChunkStore;
-  /** Regions that have a store. */
-  regions(): Promise<string[]>;
+  targetStore(region: string, target: string): ChunkStore;
+  /** Every store that exists: each region's home (no target) and its targets'. */
+  stores(): Promise<Array<{ region: string; target?: string }>>;
 }
 
 export interface UrlTrust {
@@ -42,10 +44,11 @@ export interface UrlTrust {
 
 export class BlobDiskContent implements DiskContent {
   private readonly ca: string[] | undefined;
-  private readonly manifests = new LruCache<string, Manifest>(MANIFESTS_CACHED, async (key) => {
-    const [region = "", digest = ""] = key.split("/");
-    return decodeManifest(await this.stores.storeFor(region).get(digest));
-  });
+  private readonly manifests = new LruCache<DiskContentRef, Manifest, string>(
+    MANIFESTS_CACHED,
+    async (content) => decodeManifest(await this.storeOf(content).get(content.manifestDigest)),
+    (content) => `${placeKey(content)}:${content.manifestDigest}`,
+  );
 
   constructor(
     private readonly stores: RegionStores,
@@ -131,23 +134,33 @@ export class BlobDiskContent implements DiskContent {
     return this.staging.discard(uploadId);
   }
 
-  async copyTo(content: DiskContentRef, region: string, onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void): Promise<DiskContentRef> {
-    if (content.region !== region) {
-      await copyContent(content.manifestDigest, this.stores.storeFor(content.region), this.stores.storeFor(region), onProgress);
+  async copyTo(content: DiskContentRef, place: ContentPlace, onProgress?: (progress: CopyProgress) => void): Promise<DiskContentRef> {
+    const to = { ...content, region: place.region, targets: [...(place.targets ?? [])].sort() };
+    if (placeKey(content) !== placeKey(to)) await copyContent(content.manifestDigest, this.storeOf(content), this.storeOf(to), onProgress);
+    if (to.targets.length === 0) delete (to as { targets?: unknown }).targets;
+    return to;
+  }
+
+  /** Sweeps every store: home stores keep what home manifests and uploads in progress reference, target stores what manifests placed on them reference. */
+  async collectGarbage(live: Iterable<StoredManifest>, options: { graceMs: number; now: Date }): Promise<{ deleted: number; bytesFreed: number }> {
+    const byStore = new Map<string, string[]>();
+    for (const manifest of live) {
+      const keys = manifest.targets?.length ? manifest.targets.map((target) => `${manifest.region}/${target}`) : [manifest.region];
+      for (const key of keys) byStore.set(key, [...(byStore.get(key) ?? []), manifest.manifestDigest]);
     }
-    return { ...content, region };
-  }
-
-  regions(): Promise<string[]> {
-    return this.stores.regions();
-  }
-
-  async collectGarbage(region: string, live: Iterable<string>, options: { graceMs: number; now: Date }): Promise<{ deleted: number; bytesFreed: number }> {
-    return collectGarbage(this.stores.storeFor(region), live, { ...options, liveChunks: await this.staging.storedChunks(region) });
+    const total = { deleted: 0, bytesFreed: 0 };
+    for (const { region, target } of await this.stores.stores()) {
+      const store = target === undefined ? this.stores.storeFor(region) : this.stores.targetStore(region, target);
+      const liveChunks = target === undefined ? await this.staging.storedChunks(region) : [];
+      const result = await collectGarbage(store, byStore.get(target === undefined ? region : `${region}/${target}`) ?? [], { ...options, liveChunks });
+      total.deleted += result.deleted;
+      total.bytesFreed += result.bytesFreed;
+    }
+    return total;
   }
 
   exportVhd(content: DiskContentRef, start: number, end: number): NodeJS.ReadableStream {
-    const store = this.stores.storeFor(content.region);
+    const store = this.storeOf(content);
     const out = new PassThrough();
     this.manifest(content)
       .then((manifest) => {
@@ -165,7 +178,15 @@ export class BlobDiskContent implements DiskContent {
 
   /** A decoded manifest; they are immutable (named by their digest), so a few are kept for the ranged reads that follow one another. */
   private manifest(content: DiskContentRef): Promise<Manifest> {
-    return this.manifests.get(`${content.region}/${content.manifestDigest}`);
+    return this.manifests.get(content);
+  }
+
+  /** The store of a place: the region's home, one target, or a mirror of a replica's targets. */
+  private storeOf(place: ContentPlace): ChunkStore {
+    const targets = place.targets ?? [];
+    if (targets.length === 0) return this.stores.storeFor(place.region);
+    const members = targets.map((target) => this.stores.targetStore(place.region, target));
+    return members.length === 1 ? (members[0] as ChunkStore) : new MirroredChunkStore(members);
   }
 
   private async ingest(region: string, image: DiskImage, onProgress?: (progress: IngestProgress) => void, stored?: ManifestChunk[]): Promise<DiskContentRef> {
@@ -177,6 +198,11 @@ export class BlobDiskContent implements DiskContent {
     );
     return { region, manifestDigest: result.contentDigest.replace(/^sha256:/, ""), size: result.manifest.size, occupiedBytes: result.manifest.occupiedBytes };
   }
+}
+
+/** Names a place: the same key is the same store. */
+function placeKey(place: ContentPlace): string {
+  return [place.region, ...[...(place.targets ?? [])].sort()].join("/");
 }
 
 /** Turns the format readers' refusals into the catalogue's error; anything else passes through. */

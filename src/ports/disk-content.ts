@@ -3,8 +3,23 @@
 // the format readers, the chunk stores and the upload staging area. It refuses bad images and
 // page writes with the catalogue's errors (errors.invalidDiskImage, errors.invalidPageWrite).
 
-/** One disk's content in one region. Copying it within the region is copying this record. */
-export interface DiskContentRef {
+/**
+ * Where content lives: a region's home store (ingests, disks, snapshots, managed images), or the
+ * storage targets of one replica of an image version there (several targets mirror each other).
+ */
+export interface ContentPlace {
+  region: string;
+  /** Storage target ids in the region; absent or empty: the region's home store. */
+  targets?: readonly string[];
+}
+
+/** A manifest stored at a place: what garbage collection must keep. */
+export interface StoredManifest extends ContentPlace {
+  manifestDigest: string;
+}
+
+/** One disk's content at one place. Copying it within the same store is copying this record. */
+export interface DiskContentRef extends ContentPlace {
   region: string;
   /** SHA-256 of the manifest: where the manifest is stored, and the content digest clients verify. */
   manifestDigest: string;
@@ -19,6 +34,14 @@ export interface IngestProgress {
   bytesStored: number;
   /** What bytesRead will reach: the image's allocated ranges, rounded out to whole chunks. */
   bytesTotal: number;
+}
+
+export interface CopyProgress {
+  /** Bytes of the content's non-zero chunks now at the destination (present before, or copied). */
+  bytesDone: number;
+  bytesTotal: number;
+  /** Bytes this copy moved: what the destination lacked. */
+  bytesCopied: number;
 }
 
 export interface DiskContent {
@@ -37,19 +60,18 @@ export interface DiskContent {
   discardUpload(uploadId: string): Promise<void>;
 
   /**
-   * The same content in another region's store: copies the chunks that store lacks, verifying
-   * each, then the manifest. `onProgress` reports bytes present in the target of those needed.
+   * The same content at another place: copies the chunks that place lacks (every target of it,
+   * for a mirrored replica), verifying each, then the manifest. `onProgress` reports bytes present
+   * there of those needed, and bytes that had to be moved.
    */
-  copyTo(content: DiskContentRef, region: string, onProgress?: (progress: { bytesDone: number; bytesTotal: number }) => void): Promise<DiskContentRef>;
+  copyTo(content: DiskContentRef, place: ContentPlace, onProgress?: (progress: CopyProgress) => void): Promise<DiskContentRef>;
 
-  /** Regions that have a store (with or without content). */
-  regions(): Promise<string[]>;
   /**
-   * Deletes from a region's store what the `live` manifests do not reference and what is older
-   * than `graceMs` (src/blob/garbage-collector.ts). `live` must list every manifest still in use;
-   * the chunks of uploads in progress are kept as well.
+   * Deletes from every store what the `live` manifests do not reference and what is older than
+   * `graceMs` (src/blob/garbage-collector.ts). `live` must list every manifest still in use, with
+   * its place; the chunks of uploads in progress are kept as well.
    */
-  collectGarbage(region: string, live: Iterable<string>, options: { graceMs: number; now: Date }): Promise<{ deleted: number; bytesFreed: number }>;
+  collectGarbage(live: Iterable<StoredManifest>, options: { graceMs: number; now: Date }): Promise<{ deleted: number; bytesFreed: number }>;
 
   /** Bytes of the disk exported as a fixed VHD (the raw disk, then a 512-byte footer): [start, end] inclusive. */
   exportVhd(content: DiskContentRef, start: number, end: number): NodeJS.ReadableStream;

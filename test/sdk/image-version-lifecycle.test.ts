@@ -97,14 +97,20 @@ describe("the bytes of versions over time", { skip: qemuSkip }, () => {
       const snapshot = await clients.compute.snapshots.beginCreateOrUpdateAndWait(RG, "snap", { location: "westus", creationData: { createOption: "Copy", sourceResourceId: `/subscriptions/${server.connection.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Compute/disks/disk` } });
       await clients.compute.galleryImageVersions.beginCreateOrUpdateAndWait(RG, "g", "d", "1.0.0", { location: "westus", storageProfile: { osDiskImage: { source: { id: snapshot.id } } } });
       const store = join(server.dataDir, "regions", "westus");
-      const stored = bytesUnder(store);
-      // Three chunks of 0x61 are one chunk stored once, with the chunk of 0x62: two chunks and manifests.
-      assert.ok(stored >= 2 * MIB && stored < 3 * MIB, `two distinct chunks are stored (${stored} bytes)`);
+      const targets = join(store, "targets");
+      // Three chunks of 0x61 are one chunk stored once, with the chunk of 0x62: two chunks and a
+      // manifest in the region's home store (the disk and the snapshot), the same on the storage
+      // target of the version's replica.
+      const onTargets = bytesUnder(targets);
+      assert.ok(onTargets >= 2 * MIB && onTargets < 3 * MIB, `the replica holds two distinct chunks (${onTargets} bytes)`);
+      assert.ok(bytesUnder(store) - onTargets >= 2 * MIB, "the home store holds the disk's");
 
       await clients.compute.snapshots.beginDeleteAndWait(RG, "snap");
       await clients.compute.disks.beginDeleteAndWait(RG, "disk");
-      assert.deepEqual(await server.collectGarbage(), { deleted: 0, bytesFreed: 0 }, "the version still references every chunk");
-      assert.equal(bytesUnder(store), stored);
+      const collected = await server.collectGarbage();
+      assert.equal(collected.deleted, 3, "the home store's two chunks and manifest: nothing references them any more");
+      assert.equal(bytesUnder(targets), onTargets, "the version's replica is kept");
+      assert.equal(bytesUnder(store), onTargets);
 
       await clients.compute.galleryImageVersions.beginDeleteAndWait(RG, "g", "d", "1.0.0");
       // No call: the delete schedules a collection.

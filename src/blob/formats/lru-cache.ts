@@ -1,20 +1,23 @@
 // A small least-recently-used cache of loads (L2 tables, sector bitmaps): sequential reads of an
 // image hit the same table again and again, and loads in flight are shared, not repeated.
 
-export class LruCache<K, V> {
-  private readonly entries = new Map<K, Promise<V>>();
+export class LruCache<K, V, Id = K> {
+  private readonly entries = new Map<Id, Promise<V>>();
 
+  /** `idOf` names a key in the cache (for keys that are objects); by default the key itself. */
   constructor(
     private readonly capacity: number,
     private readonly load: (key: K) => Promise<V>,
+    private readonly idOf: (key: K) => Id = (key) => key as unknown as Id,
   ) {}
 
-  get(key: K): Promise<V> {
+  get(input: K): Promise<V> {
+    const key = this.idOf(input);
     let entry = this.entries.get(key);
     if (entry) {
       this.entries.delete(key);
     } else {
-      const loading = this.load(key);
+      const loading = this.load(input);
       // A failed load is not remembered, so a later read tries again.
       loading.catch(() => {
         if (this.entries.get(key) === loading) this.entries.delete(key);

@@ -7,7 +7,7 @@ import { errors } from "../errors.js";
 import { conform, armSchemas } from "../schema.js";
 import type { AccessGrant, AccessSigner } from "../../ports/access-signer.js";
 import type { Clock } from "../../ports/clock.js";
-import type { DiskContent, DiskContentRef } from "../../ports/disk-content.js";
+import type { DiskContent, DiskContentRef, StoredManifest } from "../../ports/disk-content.js";
 import type { Ids } from "../../ports/ids.js";
 import type { OperationRecord, ResourceRecord } from "../../ports/metadata-store.js";
 import type { Operations } from "./operations.js";
@@ -61,9 +61,9 @@ export class Disks {
   constructor(private readonly deps: DiskDeps) {}
 
   /** The manifest a disk or snapshot references (storage-collector.ts). */
-  manifestsOf(record: ResourceRecord): Array<{ region: string; manifestDigest: string }> {
+  manifestsOf(record: ResourceRecord): StoredManifest[] {
     const content = internalOf(record).content;
-    return content ? [{ region: content.region, manifestDigest: content.manifestDigest }] : [];
+    return content ? [{ region: content.region, ...(content.targets && { targets: content.targets }), manifestDigest: content.manifestDigest }] : [];
   }
 
   /** PUT of a disk or snapshot. An import runs in the background: its operation is returned to poll. */

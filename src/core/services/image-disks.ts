@@ -96,7 +96,7 @@ export async function bringDisks(
   for (const disk of pending) {
     const report = (done: number, size: number) => onProgress(before + done, Math.max(known, before + size));
     const brought = disk.content
-      ? await content.copyTo(disk.content, region, (p) => report(p.bytesDone, p.bytesTotal))
+      ? await content.copyTo(disk.content, { region }, (p) => report(p.bytesDone, p.bytesTotal))
       : await content.importFromUrl(region, disk.uri ?? "", (p) => report(p.bytesRead, p.bytesTotal));
     check(disk, brought);
     before += brought.occupiedBytes;

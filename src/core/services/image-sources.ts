@@ -5,7 +5,7 @@
 
 import { errors, type ArmError } from "../errors.js";
 import { diskKind, snapshotKind } from "../disk-kinds.js";
-import type { DiskContentRef } from "../../ports/disk-content.js";
+import type { ContentPlace, DiskContentRef } from "../../ports/disk-content.js";
 import type { ResourceRecord } from "../../ports/metadata-store.js";
 import type { TrackedResources } from "./tracked-resources.js";
 
@@ -47,7 +47,8 @@ export interface ImageDisk {
 
 /** What a resource that holds image disks answers: which disks, and in which regions they are complete. */
 export interface ImageHolder {
-  disksOf(record: ResourceRecord): { disks: ImageDisk[]; completeIn: ReadonlySet<string> } | undefined;
+  /** Its disks, the regions where they are complete, and where to read them in one of those regions. */
+  disksOf(record: ResourceRecord): { disks: ImageDisk[]; completeIn: ReadonlySet<string>; placeIn(region: string): ContentPlace } | undefined;
   traitsOf(record: ResourceRecord): Promise<SourceTraits>;
 }
 
@@ -104,7 +105,7 @@ export class ImageSources {
         target,
         sourceId: record.id,
         hostCaching: disk.hostCaching,
-        content: { region: from, manifestDigest: disk.manifestDigest, size: disk.size, occupiedBytes: disk.occupiedBytes },
+        content: { ...held.placeIn(from), manifestDigest: disk.manifestDigest, size: disk.size, occupiedBytes: disk.occupiedBytes },
       })),
       traits: await holder.traitsOf(record),
     };

@@ -1,9 +1,10 @@
 // Gallery image versions with real bytes. Creating one checks its sources against the contract's
 // rules and answers at once; the bytes are then brought into the version's own region in the
-// background (the PUT's long-running operation), which makes the version Succeeded there. The
-// other target regions are copied to afterwards, region by region, each with its state and
-// progress (`$expand=ReplicationStatus`). That copy is a plain background task for now: it is
-// resumed when the server starts again, but has no replicas, storage types or workers yet.
+// background (the PUT's long-running operation), copied onto the storage targets of that region's
+// replicas, which makes the version Succeeded. The replicas of the other target regions are copied
+// afterwards, each from the nearest region that has a complete one, with state and progress
+// (`$expand=ReplicationStatus`). A failed copy is retried with backoff; copies cut short by a stop
+// of the server are resumed when it starts again (Operations.resumeAll).
 
 import { errors } from "../errors.js";
 import { findRegion } from "../regions.js";
@@ -11,7 +12,9 @@ import { latestIn, type LatestCandidate } from "../latest.js";
 import { galleryImageVersionKind, publishingProfileOf, regionKey } from "../version-kinds.js";
 import { parentIdOf } from "../resource-id.js";
 import type { Clock } from "../../ports/clock.js";
-import type { DiskContent, DiskContentRef } from "../../ports/disk-content.js";
+import type { ContentPlace, DiskContent, DiskContentRef, StoredManifest } from "../../ports/disk-content.js";
+import { nearestSource, planReplicas, type RegionStorage, type Replica } from "../replication-plan.js";
+import { completeRegions, desiredRegions, regionSummaries, retryDelaySeconds, statusRow, type ReplicaState } from "./version-replicas.js";
 import type { OperationRecord, ResourceRecord } from "../../ports/metadata-store.js";
 import type { Operations } from "./operations.js";
 import { checkTraits, type ImageDisk, type ImageHolder, type ImageSources, type PendingDisk, type ResolvedSource, type SourceTraits } from "./image-sources.js";
@@ -20,19 +23,14 @@ import { bringDisks, buildDisks, diskProperties, occupiedBytesOf, type ImageDisk
 
 type Props = Record<string, unknown>;
 
-export interface RegionState {
-  state: "Replicating" | "Completed" | "Failed";
-  bytesDone: number;
-  bytesTotal: number;
-  details?: string;
-}
-
 export interface VersionInternal {
   /** The sources still to be brought in, until the source region is complete. */
   pending?: PendingDisk[];
+  /** The disks, by their manifests: in the source region's home store once brought in, and on every complete replica. */
   disks?: ImageDisk[];
-  /** By catalogue region name. */
-  regions?: Record<string, RegionState>;
+  /** Bringing the sources in: bytes done and total, until the disks are known. */
+  ingest?: { bytesDone: number; bytesTotal: number; details?: string };
+  replicas?: ReplicaState[];
 }
 
 export interface ImageVersionDeps {
@@ -43,6 +41,7 @@ export interface ImageVersionDeps {
   clock: Clock;
   /** Largest disk a version may hold (Azure's "1 TB": 1,024 GiB). */
   maxDiskBytes: number;
+  regionStorage: (region: string) => RegionStorage;
 }
 
 const internalOf = (record: ResourceRecord): VersionInternal => (record.internal ?? {}) as VersionInternal;
@@ -50,6 +49,11 @@ const propertiesOf = (record: ResourceRecord): Props => (record.body.properties 
 const PROGRESS_SAVE_MS = 500;
 
 export class ImageVersions implements ImageHolder {
+  /** Reads served per replica by this server (FromImage disks, versions made from this one): the least read is chosen next. */
+  private readonly reads = new Map<string, number>();
+  /** Replicas being copied by this server (version id, region, index): one copy of a replica at a time. */
+  private readonly copying = new Map<string, Promise<void>>();
+
   constructor(private readonly deps: ImageVersionDeps) {}
 
   async put(ref: ResourceRef, raw: unknown): Promise<{ record: ResourceRecord; created: boolean; operation?: OperationRecord }> {
@@ -67,30 +71,36 @@ export class ImageVersions implements ImageHolder {
   render(record: ResourceRecord, expand: string | undefined): Props {
     const body = renderResource(record);
     if (expand?.toLowerCase() !== "replicationstatus") return body;
-    return { ...body, properties: { ...propertiesOf(record), replicationStatus: replicationStatusOf(record) } };
+    return { ...body, properties: { ...propertiesOf(record), replicationStatus: replicationStatusOf(record, this.deps.clock.now()) } };
   }
 
   /** The work a stop of the server cut short for this version (its source region, copies to others), if any. */
   resumeWork(record: ResourceRecord): (() => Promise<void>) | undefined {
     const internal = internalOf(record);
     if (internal.pending && propertiesOf(record).provisioningState === "Creating") return () => this.build(record.id);
-    if (Object.values(internal.regions ?? {}).some((region) => region.state === "Replicating")) return () => this.replicate(record.id);
+    if ((internal.replicas ?? []).some((replica) => replica.state !== "Completed")) return () => this.replicate(record.id);
     return undefined;
   }
 
-  /** The manifests a version references: its disks in each complete region, and its pending sources. */
-  manifestsOf(record: ResourceRecord): Array<{ region: string; manifestDigest: string }> {
+  /**
+   * The manifests a version references: its disks on every complete replica, in the source
+   * region's home store until a replica is complete somewhere, and its pending sources.
+   */
+  manifestsOf(record: ResourceRecord): StoredManifest[] {
     const internal = internalOf(record);
+    const disks = internal.disks ?? [];
+    const complete = (internal.replicas ?? []).filter((replica) => replica.state === "Completed");
+    const places: ContentPlace[] = complete.length > 0 ? complete.map((replica) => ({ region: replica.region, targets: replica.targets })) : internal.disks ? [{ region: record.location }] : [];
     return [
-      ...[...completeRegions(internal)].flatMap((region) => (internal.disks ?? []).map((disk) => ({ region, manifestDigest: disk.manifestDigest }))),
+      ...places.flatMap((place) => disks.map((disk) => ({ ...place, manifestDigest: disk.manifestDigest }))),
       ...(internal.pending ?? []).flatMap((disk) => (disk.content ? [disk.content] : [])),
     ];
   }
 
-  disksOf(record: ResourceRecord): { disks: ImageDisk[]; completeIn: ReadonlySet<string> } | undefined {
+  disksOf(record: ResourceRecord): { disks: ImageDisk[]; completeIn: ReadonlySet<string>; placeIn(region: string): ContentPlace } | undefined {
     const internal = internalOf(record);
     if (!internal.disks) return undefined;
-    return { disks: internal.disks, completeIn: completeRegions(internal) };
+    return { disks: internal.disks, completeIn: completeRegions(internal.replicas ?? []), placeIn: (region) => this.readFrom(record, region) };
   }
 
   async traitsOf(record: ResourceRecord): Promise<SourceTraits> {
@@ -100,17 +110,28 @@ export class ImageVersions implements ImageHolder {
 
   /**
    * The content of one disk of a version (`id` names a version, or a definition for its latest)
-   * in `region`, where it must be complete: what a disk created FromImage starts from.
+   * in `region`, where it must be complete: what a disk created FromImage starts from. It reads
+   * from the region's least-read complete replica.
    */
   async contentFor(id: string, region: string, lun: number | undefined): Promise<DiskContentRef> {
     let record = await this.deps.resources.find(id);
     if (record?.type === "Microsoft.Compute/galleries/images") record = await this.latest(record, region);
-    if (!record || record.type !== galleryImageVersionKind.type || !completeRegions(internalOf(record)).has(region)) {
+    if (!record || record.type !== galleryImageVersionKind.type || !completeRegions(internalOf(record).replicas ?? []).has(region)) {
       throw errors.galleryImageNotFound(id, findRegion(region)?.displayName ?? region);
     }
     const disk = internalOf(record).disks?.find((d) => d.lun === lun);
     if (!disk) throw errors.imageDiskNotFound(id, lun);
-    return { region, manifestDigest: disk.manifestDigest, size: disk.size, occupiedBytes: disk.occupiedBytes };
+    return { ...this.readFrom(record, region), manifestDigest: disk.manifestDigest, size: disk.size, occupiedBytes: disk.occupiedBytes };
+  }
+
+  /** The complete replica of `region` read least so far by this server, counted as read once more. */
+  private readFrom(record: ResourceRecord, region: string): ContentPlace {
+    const complete = (internalOf(record).replicas ?? []).filter((replica) => replica.region === region && replica.state === "Completed");
+    const key = (replica: ReplicaState) => `${record.id}/${replica.region}/${replica.index}`;
+    const chosen = complete.sort((a, b) => (this.reads.get(key(a)) ?? 0) - (this.reads.get(key(b)) ?? 0) || a.index - b.index)[0];
+    if (!chosen) return { region };
+    this.reads.set(key(chosen), (this.reads.get(key(chosen)) ?? 0) + 1);
+    return { region, targets: chosen.targets };
   }
 
   /** The latest version of a definition deployable in `region` (core/latest.ts). */
@@ -148,27 +169,32 @@ export class ImageVersions implements ImageHolder {
     if (size !== undefined && size > this.deps.maxDiskBytes) throw errors.imageDiskTooLarge(size, this.deps.maxDiskBytes, target);
   }
 
-  /** Brings the sources into the version's own region, then copies to the other target regions. */
+  /** Brings the sources into the version's own region and onto its replicas there, then starts the copies to the other target regions. */
   private async build(id: string): Promise<void> {
     const record = await this.require(id);
     const location = record.location;
     const pending = internalOf(record).pending ?? [];
     const total = pending.reduce((sum, disk) => sum + (disk.content?.occupiedBytes ?? 0), 0);
-    await this.update(id, (internal) => ({ ...internal, regions: { ...internal.regions, [location]: { state: "Replicating", bytesDone: 0, bytesTotal: total } } }));
-    const progress = this.progressSaver(id, location);
+    await this.update(id, (internal) => ({ ...internal, ingest: { bytesDone: 0, bytesTotal: total } }));
+    const progress = this.progressSaver(id, (internal, bytesDone, bytesTotal) => ({ ...internal, ingest: { bytesDone, bytesTotal } }));
     try {
       const disks = await bringDisks(this.deps.content, pending, location, (disk, content) => this.checkSize(content.size, disk.target), progress);
-      const bytes = occupiedBytesOf(disks);
+      await this.update(id, (internal) => ({ disks, replicas: this.plan(propertiesOf(record), location, internal.replicas ?? [], occupiedBytesOf(disks)) }));
+      await this.copyReplicas(id, (replica) => replica.region === location);
+      // A copy of a source-region replica started elsewhere (an update's) is waited for.
+      await Promise.all([...this.copying].filter(([key]) => key.startsWith(`${id}/${location}/`)).map(([, copy]) => copy));
+      const failed = (internalOf(await this.require(id)).replicas ?? []).find((replica) => replica.region === location && replica.state !== "Completed");
+      if (failed) throw new Error(failed.details ?? `the copy onto replica ${failed.index} of ${location} did not complete`);
       await this.update(
         id,
-        (internal) => ({ disks, regions: { ...internal.regions, [location]: { state: "Completed", bytesDone: bytes, bytesTotal: bytes } } }),
+        (internal) => internal,
         (properties) => ({ ...properties, storageProfile: diskProperties(properties.storageProfile as ImageDiskProps, disks), provisioningState: "Succeeded" }),
       );
     } catch (error) {
       const details = error instanceof Error ? error.message : String(error);
       await this.update(
         id,
-        (internal) => ({ ...internal, regions: { ...internal.regions, [location]: { state: "Failed", bytesDone: 0, bytesTotal: total, details } } }),
+        (internal) => ({ ...internal, ingest: { bytesDone: 0, bytesTotal: total, details } }),
         (properties) => ({ ...properties, provisioningState: "Failed" }),
       );
       throw error;
@@ -176,53 +202,113 @@ export class ImageVersions implements ImageHolder {
     await this.reconcileRegions(await this.require(id));
   }
 
-  /** Starts copies to target regions that have no state yet, and forgets regions no longer targeted. */
+  /** The replicas the publishing profile asks for, given those there are (core/replication-plan.ts): new ones start Replicating. */
+  private plan(properties: Props, location: string, existing: readonly ReplicaState[], bytesTotal: number): ReplicaState[] {
+    const plan = planReplicas({ desired: desiredRegions(properties, location), existing, storageOf: this.deps.regionStorage });
+    const removed = new Set<ReplicaState | Replica>(plan.remove);
+    return [...existing.filter((replica) => !removed.has(replica)), ...plan.create.map((replica) => ({ ...replica, state: "Replicating" as const, bytesDone: 0, bytesTotal, bytesCopied: 0 }))];
+  }
+
+  /** Plans the replicas after a change of the targets: new ones are copied in the background, removed ones are dropped (garbage collection frees their chunks). */
   private async reconcileRegions(record: ResourceRecord): Promise<OperationRecord | undefined> {
     const internal = internalOf(record);
     if (!internal.disks) return undefined;
-    const targets = (publishingProfileOf(propertiesOf(record)).targetRegions ?? []).map((r) => regionKey(r.name));
-    const regions = Object.fromEntries(Object.entries(internal.regions ?? {}).filter(([region]) => targets.includes(region)));
-    const added = targets.filter((region) => !regions[region]);
-    for (const region of added) regions[region] = { state: "Replicating", bytesDone: 0, bytesTotal: occupiedBytesOf(internal.disks) };
-    await this.update(record.id, (current) => ({ ...current, regions }));
-    if (added.length === 0) return undefined;
+    const replicas = this.plan(propertiesOf(record), record.location, internal.replicas ?? [], occupiedBytesOf(internal.disks));
+    await this.update(record.id, (current) => ({ ...current, replicas }));
+    if (!replicas.some((replica) => replica.state === "Replicating")) return undefined;
     return this.deps.operations.start(record.subscriptionId, record.location, record.id, () => this.replicate(record.id));
   }
 
-  /** Copies the version's disks to every target region still Replicating, from its own region. */
+  /**
+   * Schedules the retries of failed copies that a stop of the server left waiting (their operation
+   * had ended: a copy waiting for its retry keeps no operation running, so that garbage
+   * collection is not held up by a target that stays down).
+   */
+  async scheduleRetries(): Promise<void> {
+    for await (const record of this.deps.resources.all(galleryImageVersionKind.type)) this.scheduleRetry(record);
+  }
+
+  /** Copies every replica not yet complete; failed ones are tried again later, with backoff, by a new operation. */
   private async replicate(id: string): Promise<void> {
-    const record = await this.require(id);
-    const internal = internalOf(record);
-    for (const [region, state] of Object.entries(internal.regions ?? {})) {
-      if (state.state !== "Replicating") continue;
-      const progress = this.progressSaver(id, region);
+    await this.copyReplicas(id, () => true);
+    this.scheduleRetry(await this.require(id));
+  }
+
+  private scheduleRetry(record: ResourceRecord): void {
+    const retries = (internalOf(record).replicas ?? []).flatMap((replica) => (replica.state === "Failed" && replica.retryAt ? [Date.parse(replica.retryAt)] : []));
+    if (retries.length === 0) return;
+    const start = () => {
+      this.require(record.id)
+        .then((current) => this.deps.operations.start(current.subscriptionId, current.location, current.id, () => this.replicate(current.id)))
+        .catch(() => undefined);
+    };
+    setTimeout(start, Math.max(0, Math.min(...retries) - this.deps.clock.now().getTime())).unref();
+  }
+
+  /** Copies the version's disks onto each replica `which` selects that is due, from the nearest region with a complete replica. */
+  private async copyReplicas(id: string, which: (replica: ReplicaState) => boolean): Promise<void> {
+    const tried = new Set<string>();
+    for (;;) {
+      const record = await this.require(id);
+      const internal = internalOf(record);
+      const now = this.deps.clock.now().getTime();
+      const keyOf = (replica: ReplicaState) => `${replica.region}/${replica.index}`;
+      const isDue = (replica: ReplicaState) => replica.state === "Replicating" || (replica.state === "Failed" && Date.parse(replica.retryAt ?? "") <= now);
+      const due = (internal.replicas ?? []).find((replica) => which(replica) && !tried.has(keyOf(replica)) && !this.copying.has(`${id}/${keyOf(replica)}`) && isDue(replica));
+      if (!due || !internal.disks) return;
+      tried.add(keyOf(due));
+      const copy = this.copyReplica(record, internal.disks, due);
+      this.copying.set(`${id}/${keyOf(due)}`, copy);
       try {
-        let before = 0;
-        for (const disk of internal.disks ?? []) {
-          const from: DiskContentRef = { region: record.location, manifestDigest: disk.manifestDigest, size: disk.size, occupiedBytes: disk.occupiedBytes };
-          await this.deps.content.copyTo(from, region, (p) => progress(before + p.bytesDone, state.bytesTotal));
-          before += disk.occupiedBytes;
-        }
-        await this.setRegion(id, region, { state: "Completed", bytesDone: before, bytesTotal: before });
-      } catch (error) {
-        await this.setRegion(id, region, { ...state, state: "Failed", details: error instanceof Error ? error.message : String(error) });
+        await copy;
+      } finally {
+        this.copying.delete(`${id}/${keyOf(due)}`);
       }
     }
   }
 
-  /** Saves a region's progress at most every PROGRESS_SAVE_MS (the store is not a progress bus). */
-  private progressSaver(id: string, region: string): (bytesDone: number, bytesTotal: number) => void {
+  /** One replica's copy, from the nearest region with a complete replica (or the source region's home store); its outcome is saved in the record. */
+  private async copyReplica(record: ResourceRecord, disks: readonly ImageDisk[], due: ReplicaState): Promise<void> {
+    const id = record.id;
+    const from = nearestSource(due.region, completeRegions(internalOf(record).replicas ?? []));
+    const place = from ? this.readFrom(record, from) : { region: record.location };
+    const isDue = (replica: ReplicaState) => replica.region === due.region && replica.index === due.index;
+    const save = (change: Partial<ReplicaState>) => this.update(id, (current) => ({ ...current, replicas: (current.replicas ?? []).map((replica) => (isDue(replica) ? { ...replica, ...change } : replica)) }));
+    await save({ state: "Replicating", startedAt: this.deps.clock.now().toISOString(), bytesDone: 0, bytesCopied: 0 });
+    const progress = this.progressSaver(id, (current, bytesDone) => ({
+      ...current,
+      replicas: (current.replicas ?? []).map((replica) => (isDue(replica) && replica.state === "Replicating" ? { ...replica, bytesDone } : replica)),
+    }));
+    try {
+      let done = 0;
+      let copied = 0;
+      for (const disk of disks) {
+        const content: DiskContentRef = { ...place, manifestDigest: disk.manifestDigest, size: disk.size, occupiedBytes: disk.occupiedBytes };
+        let copiedOfDisk = 0;
+        await this.deps.content.copyTo(content, { region: due.region, targets: due.targets }, (p) => {
+          progress(done + p.bytesDone, due.bytesTotal);
+          copiedOfDisk = p.bytesCopied;
+        });
+        done += disk.occupiedBytes;
+        copied += copiedOfDisk;
+      }
+      await save({ state: "Completed", bytesDone: done, bytesCopied: copied, details: undefined, attempts: 0, retryAt: undefined });
+    } catch (error) {
+      const attempts = (due.attempts ?? 0) + 1;
+      const retryAt = new Date(this.deps.clock.now().getTime() + retryDelaySeconds(attempts) * 1000).toISOString();
+      await save({ state: "Failed", details: error instanceof Error ? error.message : String(error), attempts, retryAt });
+    }
+  }
+
+  /** Saves progress at most every PROGRESS_SAVE_MS (the store is not a progress bus). */
+  private progressSaver(id: string, apply: (internal: VersionInternal, bytesDone: number, bytesTotal: number) => VersionInternal): (bytesDone: number, bytesTotal: number) => void {
     let last = 0;
     return (bytesDone, bytesTotal) => {
       const now = this.deps.clock.now().getTime();
       if (now - last < PROGRESS_SAVE_MS) return;
       last = now;
-      void this.setRegion(id, region, { state: "Replicating", bytesDone, bytesTotal }).catch(() => undefined);
+      void this.update(id, (internal) => apply(internal, bytesDone, bytesTotal)).catch(() => undefined);
     };
-  }
-
-  private setRegion(id: string, region: string, state: RegionState): Promise<void> {
-    return this.update(id, (internal) => (internal.regions?.[region] ? { ...internal, regions: { ...internal.regions, [region]: state } } : internal));
   }
 
   /** Re-reads the record and applies a change, so background saves do not undo a client's update. */
@@ -239,10 +325,6 @@ export class ImageVersions implements ImageHolder {
   }
 }
 
-function completeRegions(internal: VersionInternal): Set<string> {
-  return new Set(Object.entries(internal.regions ?? {}).filter(([, state]) => state.state === "Completed").map(([region]) => region));
-}
-
 function definitionTraits(definition: ResourceRecord): SourceTraits {
   const props = propertiesOf(definition);
   return { osType: props.osType as string, osState: props.osState as string, hyperVGeneration: (props.hyperVGeneration as string | undefined) ?? "V1" };
@@ -254,22 +336,24 @@ function candidateOf(record: ResourceRecord): LatestCandidate {
     name: record.name,
     excludeFromLatest: profile.excludeFromLatest === true,
     regionalExcludeFromLatest: new Map((profile.targetRegions ?? []).filter((r) => r.excludeFromLatest !== undefined).map((r) => [regionKey(r.name), r.excludeFromLatest === true])),
-    completeIn: completeRegions(internalOf(record)),
+    completeIn: completeRegions(internalOf(record).replicas ?? []),
   };
 }
 
-/** `replicationStatus` as the spec shapes it: one summary row per target region. */
-function replicationStatusOf(record: ResourceRecord): Props {
-  const regions = internalOf(record).regions ?? {};
+/** `replicationStatus` as the spec shapes it, one summary row per target region, with Vitrine's additions (version-replicas.ts). */
+function replicationStatusOf(record: ResourceRecord, now: Date): Props {
+  const internal = internalOf(record);
+  const regions = regionSummaries(internal.replicas ?? []);
   const summary = (publishingProfileOf(propertiesOf(record)).targetRegions ?? []).map((target) => {
-    const state = regions[regionKey(target.name)];
-    const progress = !state ? 0 : state.state === "Completed" ? 100 : state.bytesTotal > 0 ? Math.floor((100 * state.bytesDone) / state.bytesTotal) : 0;
-    return {
-      region: target.name,
-      state: state?.state ?? "Unknown",
-      details: state?.details ?? (state ? `${state.bytesDone} of ${state.bytesTotal} bytes` : ""),
-      progress,
-    };
+    const region = regionKey(target.name);
+    const row = statusRow(target.name, regions.get(region), now);
+    // While the sources are brought in, the source region shows that.
+    if (region === record.location && internal.ingest && !internal.disks) {
+      const { bytesDone, bytesTotal, details } = internal.ingest;
+      const progress = bytesTotal > 0 ? Math.floor((100 * bytesDone) / bytesTotal) : 0;
+      return { ...row, state: details ? "Failed" : "Replicating", details: details ?? `bringing the sources in: ${bytesDone} of ${bytesTotal} bytes`, progress };
+    }
+    return row;
   });
   const states = summary.map((row) => row.state);
   const aggregatedState = states.includes("Failed") ? "Failed" : states.every((s) => s === "Completed") ? "Completed" : states.includes("Unknown") && !states.includes("Replicating") ? "Unknown" : "InProgress";

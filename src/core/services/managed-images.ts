@@ -3,7 +3,7 @@
 // background, the PUT's long-running operation). An image is a source of image versions.
 
 import { errors } from "../errors.js";
-import type { DiskContent } from "../../ports/disk-content.js";
+import type { ContentPlace, DiskContent, StoredManifest } from "../../ports/disk-content.js";
 import type { OperationRecord, ResourceRecord } from "../../ports/metadata-store.js";
 import { bringDisks } from "./image-disks.js";
 import type { ImageDisk, ImageHolder, ImageSources, PendingDisk, SourceTraits } from "./image-sources.js";
@@ -63,7 +63,7 @@ export class ManagedImages implements ImageHolder {
   }
 
   /** The manifests an image references: its disks, or the sources it is still copying. */
-  manifestsOf(record: ResourceRecord): Array<{ region: string; manifestDigest: string }> {
+  manifestsOf(record: ResourceRecord): StoredManifest[] {
     const internal = (record.internal ?? {}) as ImageInternal;
     return [
       ...(internal.disks ?? []).map((disk) => ({ region: record.location, manifestDigest: disk.manifestDigest })),
@@ -71,9 +71,9 @@ export class ManagedImages implements ImageHolder {
     ];
   }
 
-  disksOf(record: ResourceRecord): { disks: ImageDisk[]; completeIn: ReadonlySet<string> } | undefined {
+  disksOf(record: ResourceRecord): { disks: ImageDisk[]; completeIn: ReadonlySet<string>; placeIn(region: string): ContentPlace } | undefined {
     const disks = (record.internal as ImageInternal | undefined)?.disks;
-    return disks && { disks, completeIn: new Set([record.location]) };
+    return disks && { disks, completeIn: new Set([record.location]), placeIn: (region) => ({ region }) };
   }
 
   async traitsOf(record: ResourceRecord): Promise<SourceTraits> {

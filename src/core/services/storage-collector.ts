@@ -5,14 +5,14 @@
 // that references them), and the grace period protects what another server may be writing.
 
 import type { Clock } from "../../ports/clock.js";
-import type { DiskContent } from "../../ports/disk-content.js";
+import type { DiskContent, StoredManifest } from "../../ports/disk-content.js";
 import type { ResourceRecord } from "../../ports/metadata-store.js";
 
 /** A kind whose records reference stored manifests. */
 export interface ManifestHolder {
   type: string;
-  /** The manifests `record` references, by region; only those already stored in that region. */
-  manifestsOf(record: ResourceRecord): Array<{ region: string; manifestDigest: string }>;
+  /** The manifests `record` references, with where they are; only those already stored there. */
+  manifestsOf(record: ResourceRecord): StoredManifest[];
 }
 
 export interface StorageCollectorDeps {
@@ -36,24 +36,13 @@ export class StorageCollector {
 
   constructor(private readonly deps: StorageCollectorDeps) {}
 
-  /** One collection over every region's store. */
+  /** One collection over every store of every region. */
   async run(): Promise<{ deleted: number; bytesFreed: number }> {
-    const live = new Map<string, Set<string>>();
+    const live: StoredManifest[] = [];
     for (const holder of this.deps.holders) {
-      for await (const record of this.deps.recordsOf(holder.type)) {
-        for (const { region, manifestDigest } of holder.manifestsOf(record)) {
-          let set = live.get(region);
-          if (!set) live.set(region, (set = new Set()));
-          set.add(manifestDigest);
-        }
-      }
+      for await (const record of this.deps.recordsOf(holder.type)) live.push(...holder.manifestsOf(record));
     }
-    const total = { deleted: 0, bytesFreed: 0 };
-    for (const region of await this.deps.content.regions()) {
-      const result = await this.deps.content.collectGarbage(region, live.get(region) ?? [], { graceMs: this.deps.graceMs, now: this.deps.clock.now() });
-      total.deleted += result.deleted;
-      total.bytesFreed += result.bytesFreed;
-    }
+    const total = await this.deps.content.collectGarbage(live, { graceMs: this.deps.graceMs, now: this.deps.clock.now() });
     if (total.deleted > 0) this.deps.log?.("unreferenced chunks deleted", total);
     return total;
   }

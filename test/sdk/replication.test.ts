@@ -1,0 +1,169 @@
+// Replicas on storage targets, through @azure/arm-compute: a version in three regions (one with
+// two replicas, one zone-redundant) completes everywhere, each replica holds the whole disk on its
+// own targets, a zone-redundant replica survives the loss of a zone, and changing the targets
+// after creation adds and removes replicas.
+
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { BlobClient } from "@azure/storage-blob";
+import { FsChunkStore } from "../../src/blob/drivers/fs-chunk-store.js";
+import { readRange } from "../../src/blob/export.js";
+import { decodeManifest } from "../../src/blob/manifest.js";
+import { raw as rawRequest, sdkClients } from "../support/clients.js";
+import { bytesUnder, uploadPages } from "../support/disk-upload.js";
+import { contentDigestOf, convertImage, makeRawImage, makeTempDir, qemuSkip } from "../support/images.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+
+const RG = "rg-replication";
+const MIB = 1024 * 1024;
+
+interface StatusRow {
+  region: string;
+  state: string;
+  progress: number;
+  bytesDone: number;
+  bytesTotal: number;
+  replicas: Array<{ index: number; storageAccountType: string; targets: string[]; state: string }>;
+}
+
+describe("replicas on storage targets", { skip: qemuSkip }, () => {
+  let server: TestServer;
+  let clients: ReturnType<typeof sdkClients>;
+  let scratch: Awaited<ReturnType<typeof makeTempDir>>;
+  let raw: Buffer;
+  let diskId: string;
+  let definitionId: string;
+
+  /** The version's replicationStatus once no region is replicating any more. */
+  async function settled(version: string): Promise<{ aggregatedState: string; summary: StatusRow[] }> {
+    for (let attempt = 0; attempt < 400; attempt++) {
+      const response = await rawRequest(server.connection, "GET", `${definitionId}/versions/${version}?api-version=2024-03-03&$expand=ReplicationStatus`);
+      const status = (response.body as { properties: { replicationStatus: { aggregatedState: string; summary: StatusRow[] } } }).properties.replicationStatus;
+      if (status.aggregatedState !== "InProgress") return status;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`version ${version} is still replicating`);
+  }
+
+  /** The disk as one replica's targets hold it: every target has the manifest and every chunk, verified. */
+  async function replicaBytes(region: string, target: string): Promise<Buffer> {
+    const store = new FsChunkStore(join(server.dataDir, "regions", region, "targets", target));
+    const manifest = decodeManifest(await store.get(contentDigestOf(raw).replace(/^sha256:/, "")));
+    return readRange(manifest, store, 0, manifest.size);
+  }
+
+  async function deployed(name: string, region: string): Promise<Buffer> {
+    await clients.compute.disks.beginCreateOrUpdateAndWait(RG, name, { location: region, creationData: { createOption: "FromImage", galleryImageReference: { id: `${definitionId}/versions/1.0.0` } } });
+    const access = await clients.compute.disks.beginGrantAccessAndWait(RG, name, { access: "Read", durationInSeconds: 600 });
+    const vhd = await new BlobClient(access.accessSAS ?? "").downloadToBuffer();
+    await clients.compute.disks.beginRevokeAccessAndWait(RG, name);
+    return vhd.subarray(0, vhd.length - 512);
+  }
+
+  before(async () => {
+    server = await startTestServer({ gcGraceSeconds: 0 });
+    clients = sdkClients(server.connection);
+    scratch = await makeTempDir();
+    await clients.resources.resourceGroups.createOrUpdate(RG, { location: "westus" });
+    await clients.compute.galleries.beginCreateOrUpdateAndWait(RG, "g", { location: "westus" });
+    const definition = await clients.compute.galleryImages.beginCreateOrUpdateAndWait(RG, "g", "d", {
+      location: "westus",
+      osType: "Linux",
+      osState: "Generalized",
+      identifier: { publisher: "P", offer: "O", sku: "S" },
+    });
+    definitionId = definition.id ?? "";
+    const rawPath = await makeRawImage(scratch.dir, "disk.raw", { sizeBytes: 24 * MIB, blocks: [{ offset: 0, bytes: 0x41, length: 3 * MIB }, { offset: 13 * MIB, bytes: Buffer.from("replicated") }] });
+    raw = readFileSync(rawPath);
+    const vhd = readFileSync(await convertImage(rawPath, "vpc-fixed"));
+    const disk = await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "source", { location: "westus", creationData: { createOption: "Upload", uploadSizeBytes: vhd.length } });
+    const access = await clients.compute.disks.beginGrantAccessAndWait(RG, "source", { access: "Write", durationInSeconds: 600 });
+    await uploadPages(access.accessSAS ?? "", vhd);
+    await clients.compute.disks.beginRevokeAccessAndWait(RG, "source");
+    diskId = disk.id ?? "";
+  });
+  after(async () => {
+    await server.close();
+    await scratch.remove();
+  });
+
+  it("completes a version in three regions, each replica a whole copy on its own targets", async () => {
+    const version = await clients.compute.galleryImageVersions.beginCreateOrUpdateAndWait(RG, "g", "d", "1.0.0", {
+      location: "westus",
+      storageProfile: { osDiskImage: { source: { id: diskId } } },
+      publishingProfile: {
+        targetRegions: [{ name: "westus" }, { name: "eastus", regionalReplicaCount: 2 }, { name: "westus2", storageAccountType: "Standard_ZRS" }],
+      },
+    });
+    assert.equal(version.provisioningState, "Succeeded");
+    const status = await settled("1.0.0");
+    assert.equal(status.aggregatedState, "Completed");
+    const rows = new Map(status.summary.map((row) => [row.region, row]));
+    assert.deepEqual([...rows.keys()], ["westus", "eastus", "westus2"]);
+    assert.deepEqual(rows.get("eastus")?.replicas.map((r) => [r.index, r.state, r.targets.length]), [[0, "Completed", 1], [1, "Completed", 1]]);
+    assert.notDeepEqual(rows.get("eastus")?.replicas[0]?.targets, rows.get("eastus")?.replicas[1]?.targets, "two replicas, two targets");
+    const zrs = rows.get("westus2")?.replicas[0];
+    assert.equal(zrs?.storageAccountType, "Standard_ZRS");
+    assert.deepEqual(zrs?.targets, ["z1-standard", "z2-standard", "z3-standard"], "one target in each of three zones");
+    for (const row of status.summary) {
+      assert.equal(row.progress, 100);
+      assert.equal(row.bytesDone, row.bytesTotal);
+      for (const replica of row.replicas) {
+        for (const target of replica.targets) assert.ok((await replicaBytes(row.region, target)).equals(raw), `${row.region} replica ${replica.index} on ${target}`);
+      }
+    }
+  });
+
+  it("deploys from a zone-redundant replica after one of its zones is lost", async () => {
+    const zrs = (await settled("1.0.0")).summary.find((row) => row.region === "westus2")?.replicas[0];
+    await rm(join(server.dataDir, "regions", "westus2", "targets", zrs?.targets[0] ?? ""), { recursive: true, force: true });
+    assert.ok((await deployed("from-zrs", "westus2")).equals(raw), "read from the two zones left");
+  });
+
+  it("adds and removes replicas when the targets change, and frees what a removed one held", async () => {
+    const before = bytesUnder(join(server.dataDir, "regions", "eastus", "targets"));
+    // The disk holds two distinct 1 MiB chunks (three alike, and one other).
+    assert.ok(before >= 2 * 2 * MIB && before < 5 * MIB, `two replicas of two chunks (${before} bytes)`);
+    const poller = await clients.compute.galleryImageVersions.beginUpdate(RG, "g", "d", "1.0.0", {
+      publishingProfile: { targetRegions: [{ name: "westus" }, { name: "eastus", regionalReplicaCount: 1 }, { name: "northeurope" }] },
+    });
+    await poller.pollUntilDone();
+    const status = await settled("1.0.0");
+    assert.equal(status.aggregatedState, "Completed");
+    assert.deepEqual(status.summary.map((row) => [row.region, row.replicas.length]), [["westus", 1], ["eastus", 1], ["northeurope", 1]]);
+    assert.ok((await deployed("in-north-europe", "northeurope")).equals(raw));
+    await server.collectGarbage();
+    const after = bytesUnder(join(server.dataDir, "regions", "eastus", "targets"));
+    assert.ok(after >= 2 * MIB && after < 3 * MIB, `one replica left in eastus (${before} -> ${after} bytes)`);
+    const westus2 = join(server.dataDir, "regions", "westus2", "targets");
+    assert.ok(bytesUnder(westus2) >= 2 * 2 * MIB, "westus2 is no longer a target, but the disk deployed there still reads the replica's two zones left");
+    await clients.compute.disks.beginDeleteAndWait(RG, "from-zrs");
+    await server.collectGarbage();
+    assert.equal(bytesUnder(westus2), 0, "once nothing reads it, the replica is gone");
+  });
+
+  it("shows a copy onto a failing target as Failed with the reason, and retries it until it recovers", async () => {
+    // A file where the target's directory should be: every write to that target fails.
+    const blocked = join(server.dataDir, "regions", "centralus", "targets", "z1-standard");
+    await mkdir(dirname(blocked), { recursive: true });
+    await writeFile(blocked, "not a directory");
+    const version = await clients.compute.galleryImageVersions.beginCreateOrUpdateAndWait(RG, "g", "d", "1.0.1", {
+      location: "westus",
+      storageProfile: { osDiskImage: { source: { id: diskId } } },
+      publishingProfile: { targetRegions: [{ name: "westus" }, { name: "centralus" }] },
+    });
+    assert.equal(version.provisioningState, "Succeeded", "the source region is complete");
+    const failed = await settled("1.0.1");
+    assert.equal(failed.aggregatedState, "Failed");
+    const row = failed.summary.find((r) => r.region === "centralus") as StatusRow & { details: string };
+    assert.equal(row.state, "Failed");
+    assert.match(row.details, /ENOTDIR|not a directory/i);
+    assert.match(row.details, /retrying at/);
+    await rm(blocked);
+    for (let attempt = 0; attempt < 200 && (await settled("1.0.1")).aggregatedState !== "Completed"; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal((await settled("1.0.1")).aggregatedState, "Completed", "retried after its backoff, and complete");
+  });
+});
