@@ -29,6 +29,8 @@ export interface Config {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** The storage of the regions configured explicitly, by region name; others get defaultRegionStorage. */
   regionStorage: Record<string, RegionStorage>;
+  /** A simulated link speed for copies between regions, MiB/s; 0: as fast as the disks go. */
+  simulatedInterRegionMiBps: number;
 }
 
 export const DEFAULT_PORT = 8443;
@@ -46,6 +48,7 @@ export interface ConfigInput {
   gcIntervalSeconds?: number | string;
   maxBodyBytes?: number | string;
   logLevel?: string;
+  simulatedInterRegionMiBps?: number | string;
   /** Config file only: `{ "<region>": { "targets": [{ "id", "zone", "class" }] } }`. */
   regionStorage?: Record<string, { targets?: unknown }>;
 }
@@ -61,6 +64,7 @@ const ENVIRONMENT: Record<string, keyof ConfigInput> = {
   VITRINE_GC_INTERVAL_SECONDS: "gcIntervalSeconds",
   VITRINE_MAX_BODY_BYTES: "maxBodyBytes",
   VITRINE_LOG_LEVEL: "logLevel",
+  VITRINE_SIMULATED_INTER_REGION_MIBPS: "simulatedInterRegionMiBps",
 };
 
 const LIMIT_ENVIRONMENT: Record<string, keyof Limits> = {
@@ -123,6 +127,7 @@ export function resolveConfig(...sources: ConfigInput[]): Config {
     maxBodyBytes: integer("maxBodyBytes", merged.maxBodyBytes ?? 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel,
     regionStorage: regionStorageOf(merged.regionStorage ?? {}),
+    simulatedInterRegionMiBps: integer("simulatedInterRegionMiBps", merged.simulatedInterRegionMiBps ?? 0, 0, 1_000_000),
   };
 }
 

@@ -88,6 +88,7 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
       regionStores,
       new UploadStaging(join(config.dataDir, "uploads"), (region) => regionStores.storeFor(region)),
       { extraCaPem: tls.caCertPem, clock },
+      { ...(config.simulatedInterRegionMiBps > 0 && { interRegionBytesPerSecond: config.simulatedInterRegionMiBps * 1024 * 1024 }) },
     );
     const disks = new Disks({ resources: trackedResources, content: diskContent, signer, operations, ids, clock, images: { contentFor: (id, region, lun) => imageVersions.contentFor(id, region, lun) } });
     const holders = new Map<string, ImageHolder>();

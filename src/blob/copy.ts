@@ -1,27 +1,36 @@
 // Copies a disk's content from one chunk store to another: only the chunks the target lacks, each
 // verified against its digest on arrival (the source's get checks the bytes it returns, so the
-// put that follows need not hash them again), and
-// the manifest last, so that a manifest present in a store means its disk is complete there.
+// put that follows need not hash them again), and the manifest last, so that a manifest present
+// in a store means its disk is complete there.
 
 import type { ChunkStore } from "../ports/chunk-store.js";
 import type { CopyProgress } from "../ports/disk-content.js";
 import { chunkLength, decodeManifest } from "./manifest.js";
 import { forEachLimited } from "./pipeline.js";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const PARALLEL_CHUNKS = 4;
 
-export async function copyContent(manifestDigest: string, from: ChunkStore, to: ChunkStore, onProgress?: (progress: CopyProgress) => void): Promise<CopyProgress> {
+export interface CopyOptions {
+  /**
+   * A simulated link speed: chunks moved are paced to this many bytes per second (copies between
+   * regions on one machine, to see replication as it would run over a WAN). Unset: no pacing.
+   */
+  bytesPerSecond?: number;
+}
+
+export async function copyContent(manifestDigest: string, from: ChunkStore, to: ChunkStore, onProgress?: (progress: CopyProgress) => void, options: CopyOptions = {}): Promise<CopyProgress> {
   const encoded = await from.get(manifestDigest);
   const manifest = decodeManifest(encoded);
   const progress: CopyProgress = { bytesDone: 0, bytesTotal: manifest.occupiedBytes, bytesCopied: 0 };
+  const started = Date.now();
   await forEachLimited(manifest.chunks, PARALLEL_CHUNKS, async (chunk) => {
     const length = chunkLength(manifest, chunk.index);
-    if (await to.has(chunk.digest)) {
-      // Refreshes its writtenAt: garbage collection's grace period now covers it (ports/chunk-store.ts).
-      await to.put(chunk.digest, await to.get(chunk.digest), { verified: true });
-    } else {
-      await to.put(chunk.digest, await from.get(chunk.digest), { verified: true });
+    // A chunk the target has is refreshed (its writtenAt), so that garbage collection's grace period covers it.
+    if (!(await to.refresh(chunk.digest))) {
       progress.bytesCopied += length;
+      if (options.bytesPerSecond) await sleep(Math.max(0, started + (progress.bytesCopied / options.bytesPerSecond) * 1000 - Date.now()));
+      await to.put(chunk.digest, await from.get(chunk.digest), { verified: true });
     }
     progress.bytesDone += length;
     onProgress?.({ ...progress });

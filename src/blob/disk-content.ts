@@ -36,6 +36,11 @@ export interface RegionStores {
   stores(): Promise<Array<{ region: string; target?: string }>>;
 }
 
+export interface CopyPacing {
+  /** A simulated link speed for copies between regions (bytes per second); unset: none. */
+  interRegionBytesPerSecond?: number;
+}
+
 export interface UrlTrust {
   /** Certificates to trust for https URLs besides Node's own roots (the server's own CA, so its access URLs can be imported). */
   extraCaPem?: string;
@@ -54,6 +59,7 @@ export class BlobDiskContent implements DiskContent {
     private readonly stores: RegionStores,
     private readonly staging: UploadStaging,
     private readonly trust: UrlTrust = {},
+    private readonly pacing: CopyPacing = {},
   ) {
     this.ca = trust.extraCaPem === undefined ? undefined : [...rootCertificates, trust.extraCaPem];
   }
@@ -136,7 +142,8 @@ export class BlobDiskContent implements DiskContent {
 
   async copyTo(content: DiskContentRef, place: ContentPlace, onProgress?: (progress: CopyProgress) => void): Promise<DiskContentRef> {
     const to = { ...content, region: place.region, targets: [...(place.targets ?? [])].sort() };
-    if (placeKey(content) !== placeKey(to)) await copyContent(content.manifestDigest, this.storeOf(content), this.storeOf(to), onProgress);
+    const bytesPerSecond = content.region === place.region ? undefined : this.pacing.interRegionBytesPerSecond;
+    if (placeKey(content) !== placeKey(to)) await copyContent(content.manifestDigest, this.storeOf(content), this.storeOf(to), onProgress, { ...(bytesPerSecond && { bytesPerSecond }) });
     if (to.targets.length === 0) delete (to as { targets?: unknown }).targets;
     return to;
   }

@@ -7,6 +7,11 @@ export interface ChunkStore {
   readonly name: string;
   has(digest: string): Promise<boolean>;
   /**
+   * Sets the writtenAt of `digest` to now, as a put of it would, without its bytes; false when
+   * the store does not have it. How a copy keeps a chunk the target already holds.
+   */
+  refresh(digest: string): Promise<boolean>;
+  /**
    * Stores `data` under `digest`; idempotent and safe under concurrent writers of the same digest.
    * The driver verifies that `data` hashes to `digest` and refuses it otherwise, unless the caller
    * says it has just hashed these very bytes (`verified`: an ingest that computed the digest, a

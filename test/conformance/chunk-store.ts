@@ -151,6 +151,21 @@ export function chunkStoreConformance(name: string, open: () => Promise<ChunkSto
       }
     });
 
+    it("refreshes a chunk without its bytes: true and writtenAt now when present, false when absent", { skip: !hooks.backdate && "the driver has no backdate hook" }, async () => {
+      const store = await open();
+      const { data, digest } = chunk();
+      assert.equal(await store.refresh(digest), false);
+      assert.equal(await store.has(digest), false, "a refresh stores nothing");
+      await store.put(digest, data);
+      const longAgo = new Date("2001-01-01T00:00:00Z");
+      await hooks.backdate?.(store, digest, longAgo);
+      const before = Date.now();
+      assert.equal(await store.refresh(digest), true);
+      const writtenAt = (await listAll(store))[0]?.writtenAt.getTime() ?? 0;
+      assert.ok(writtenAt >= before - CLOCK_SLACK_MS, `written at ${new Date(writtenAt).toISOString()}`);
+      assert.ok((await store.get(digest)).equals(data));
+    });
+
     it("refreshes writtenAt when a chunk already present is put again", { skip: !hooks.backdate && "the driver has no backdate hook" }, async () => {
       // The garbage collector's grace period protects a chunk that an ingest reuses only so.
       const store = await open();

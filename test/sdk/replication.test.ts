@@ -5,7 +5,7 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { BlobClient } from "@azure/storage-blob";
@@ -15,7 +15,8 @@ import { decodeManifest } from "../../src/blob/manifest.js";
 import { raw as rawRequest, sdkClients } from "../support/clients.js";
 import { bytesUnder, uploadPages } from "../support/disk-upload.js";
 import { contentDigestOf, convertImage, makeRawImage, makeTempDir, qemuSkip } from "../support/images.js";
-import { startTestServer, type TestServer } from "../support/server.js";
+import { exitOf, serve } from "../support/serve-process.js";
+import { freshDataDir, startTestServer, type TestServer } from "../support/server.js";
 
 const RG = "rg-replication";
 const MIB = 1024 * 1024;
@@ -167,3 +168,72 @@ describe("replicas on storage targets", { skip: qemuSkip }, () => {
     assert.equal((await settled("1.0.1")).aggregatedState, "Completed", "retried after its backoff, and complete");
   });
 });
+
+describe("a replication cut short by kill -9", { skip: qemuSkip }, () => {
+  it("finishes after a restart, every chunk verified, none lost or left over", async () => {
+    const dataDir = freshDataDir();
+    const scratch = await makeTempDir();
+    // Copies between regions paced to 4 MiB/s (a simulation), so that the kill lands in the middle of one.
+    let { child, connection } = await serve(dataDir, [], { VITRINE_SIMULATED_INTER_REGION_MIBPS: "4" });
+    try {
+      const clients = sdkClients(connection);
+      await clients.resources.resourceGroups.createOrUpdate(RG, { location: "westus" });
+      await clients.compute.galleries.beginCreateOrUpdateAndWait(RG, "g", { location: "westus" });
+      await clients.compute.galleryImages.beginCreateOrUpdateAndWait(RG, "g", "d", { location: "westus", osType: "Linux", osState: "Generalized", identifier: { publisher: "P", offer: "O", sku: "S" } });
+      // Twelve distinct chunks: three seconds of copy per region at the simulated speed.
+      const blocks = Array.from({ length: 12 }, (_, i) => ({ offset: i * MIB, bytes: 0x10 + i, length: MIB }));
+      const rawPath = await makeRawImage(scratch.dir, "disk.raw", { sizeBytes: 20 * MIB, blocks });
+      const raw = readFileSync(rawPath);
+      const vhd = readFileSync(await convertImage(rawPath, "vpc-fixed"));
+      const disk = await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "source", { location: "westus", creationData: { createOption: "Upload", uploadSizeBytes: vhd.length } });
+      const access = await clients.compute.disks.beginGrantAccessAndWait(RG, "source", { access: "Write", durationInSeconds: 600 });
+      await uploadPages(access.accessSAS ?? "", vhd);
+      await clients.compute.disks.beginRevokeAccessAndWait(RG, "source");
+      const version = await clients.compute.galleryImageVersions.beginCreateOrUpdateAndWait(RG, "g", "d", "1.0.0", {
+        location: "westus",
+        storageProfile: { osDiskImage: { source: { id: disk.id ?? "" } } },
+        publishingProfile: { targetRegions: [{ name: "westus" }, { name: "eastus" }, { name: "northeurope" }] },
+      });
+      assert.equal(version.provisioningState, "Succeeded");
+
+      const eastus = join(dataDir, "regions", "eastus", "targets");
+      await until("the copy into eastus is under way", () => chunkFiles(eastus).length >= 2);
+      assert.ok(chunkFiles(eastus).length < 13, "killed before the copy into eastus was done");
+      child.kill("SIGKILL");
+      await exitOf(child);
+
+      ({ child, connection } = await serve(dataDir));
+      const restarted = sdkClients(connection);
+      await until("every region is complete", async () => (await restarted.compute.galleryImageVersions.get(RG, "g", "d", "1.0.0", { expand: "ReplicationStatus" })).replicationStatus?.aggregatedState === "Completed");
+      const digest = contentDigestOf(raw).replace(/^sha256:/, "");
+      for (const region of ["westus", "eastus", "northeurope"]) {
+        const targets = join(dataDir, "regions", region, "targets");
+        const store = new FsChunkStore(join(targets, "z1-standard"));
+        const manifest = decodeManifest(await store.get(digest));
+        assert.ok((await readRange(manifest, store, 0, manifest.size)).equals(raw), `${region}: every chunk read back and verified`);
+        assert.deepEqual(chunkFiles(targets).sort(), [digest, ...manifest.chunks.map((chunk) => chunk.digest)].sort(), `${region}: the chunks and the manifest, nothing else`);
+      }
+    } finally {
+      child.kill("SIGTERM");
+      await exitOf(child);
+      await scratch.remove();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The names of the files under `dir` (chunk stores' chunks, manifests and any temporary file). */
+function chunkFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => entry.name);
+}
+
+async function until(what: string, condition: () => Promise<boolean> | boolean): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}

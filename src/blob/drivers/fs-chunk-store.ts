@@ -65,6 +65,10 @@ export class FsChunkStore implements ChunkStore {
     await syncDirectory(dir);
   }
 
+  refresh(digest: string): Promise<boolean> {
+    return touch(this.path(digest));
+  }
+
   async get(digest: string): Promise<Buffer> {
     let data: Buffer;
     try {

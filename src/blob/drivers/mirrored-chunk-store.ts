@@ -19,6 +19,12 @@ export class MirroredChunkStore implements ChunkStore {
     return answers.every(Boolean);
   }
 
+  /** True when every member had it (and refreshed it); false sends the caller to put it, which fills the gaps. */
+  async refresh(digest: string): Promise<boolean> {
+    const answers = await Promise.all(this.members.map((member) => member.refresh(digest)));
+    return answers.every(Boolean);
+  }
+
   async put(digest: string, data: Buffer, options?: PutOptions): Promise<void> {
     await Promise.all(this.members.map((member) => member.put(digest, data, options)));
   }

@@ -46,6 +46,7 @@ export function countingStore(inner: ChunkStore): CountingStore {
         counting.puts.now -= 1;
       }
     },
+    refresh: (digest) => inner.refresh(digest),
     get(digest) {
       counting.calls.get += 1;
       return inner.get(digest);
