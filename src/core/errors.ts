@@ -175,6 +175,14 @@ export const errors = {
     new ArmError(400, "InvalidParameter", `Gallery image version publishing profile regions ${q(regions.join(", "))} must contain the location of image version ${q(sourceRegion)}.`, "galleryImageVersion.properties.publishingProfile.targetRegions"),
   duplicateTargetRegions: (region: string) =>
     new ArmError(400, "InvalidParameter", `Duplicate regions are not allowed in target publishing regions (${q(region)} appears more than once).`, "galleryImageVersion.properties.publishingProfile.targetRegions"),
+  /** Vitrine's wording (Azure's is not published): a replicated region taken out while the safety profile forbids it. */
+  replicatedRegionRemoval: (version: string, regions: string[]) =>
+    new ArmError(
+      400,
+      "OperationNotAllowed",
+      `Gallery image version ${q(version)} cannot be removed from its replicated region(s) ${regions.map(q).join(", ")}: safetyProfile.allowDeletionOfReplicatedLocations is false. Set it to true in the same request (az sig image-version update --allow-replicated-location-deletion true) to remove replicated regions.`,
+      "galleryImageVersion.properties.safetyProfile.allowDeletionOfReplicatedLocations",
+    ),
   /** Vitrine's own: the region's configured storage cannot hold the type (no premium targets, fewer than three zones). */
   storageTypeNotAvailable: (reason: string, target: string) => new ArmError(400, "InvalidParameter", reason, target),
   storageTypeOfRegionFixed: (regionDisplayName: string, existing: string) =>

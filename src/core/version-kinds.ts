@@ -96,6 +96,18 @@ function checkStorage(context: KindContext, region: string, asked: string | unde
   }
 }
 
+/**
+ * Regions a version was replicated to may be taken out of its targets only where its
+ * safetyProfile allows it (false by default, as in Azure); the same request may set it.
+ */
+function checkRemovedRegions(props: Record<string, unknown>, context: KindContext): void {
+  if (!context.previous) return;
+  const now = new Set((publishingProfileOf(props).targetRegions ?? []).map((region) => regionKey(region.name)));
+  const removed = (publishingProfileOf(context.previous).targetRegions ?? []).filter((region) => !now.has(regionKey(region.name)));
+  const allowed = (props.safetyProfile as { allowDeletionOfReplicatedLocations?: unknown } | undefined)?.allowDeletionOfReplicatedLocations === true;
+  if (removed.length > 0 && !allowed) throw errors.replicatedRegionRemoval(context.name, removed.map((region) => findRegion(region.name)?.displayName ?? region.name));
+}
+
 /** Defaults the service fills in, as Azure's responses show them. */
 function finishProfile(profile: PublishingProfile, context: KindContext): PublishingProfile {
   const replicaCount = profile.replicaCount ?? 1;
@@ -138,6 +150,7 @@ export const galleryImageVersionKind: ResourceKind = {
   check: (props, context) => {
     const profile = publishingProfileOf(props);
     checkTargetRegions(profile, context);
+    checkRemovedRegions(props, context);
     const previousEnd = publishingProfileOf(context.previous ?? {}).endOfLifeDate;
     if (context.previous === undefined || previousEnd !== profile.endOfLifeDate) {
       const error = checkFutureDate(profile.endOfLifeDate, context.now, `${PROFILE}.endOfLifeDate`);

@@ -128,8 +128,15 @@ describe("replicas on storage targets", { skip: qemuSkip }, () => {
     const before = bytesUnder(join(server.dataDir, "regions", "eastus", "targets"));
     // The disk holds two distinct 1 MiB chunks (three alike, and one other).
     assert.ok(before >= 2 * 2 * MIB && before < 5 * MIB, `two replicas of two chunks (${before} bytes)`);
+    const targetRegions = [{ name: "westus" }, { name: "eastus", regionalReplicaCount: 1 }, { name: "northeurope" }];
+    const refused = await rawRequest(server.connection, "PATCH", `${definitionId}/versions/1.0.0?api-version=2024-03-03`, { body: { properties: { publishingProfile: { targetRegions } } } });
+    assert.equal(refused.status, 400);
+    const error = (refused.body as { error: { code: string; message: string } }).error;
+    assert.equal(error.code, "OperationNotAllowed");
+    assert.match(error.message, /'West US 2'.*allowDeletionOfReplicatedLocations is false/);
     const poller = await clients.compute.galleryImageVersions.beginUpdate(RG, "g", "d", "1.0.0", {
-      publishingProfile: { targetRegions: [{ name: "westus" }, { name: "eastus", regionalReplicaCount: 1 }, { name: "northeurope" }] },
+      publishingProfile: { targetRegions },
+      safetyProfile: { allowDeletionOfReplicatedLocations: true },
     });
     await poller.pollUntilDone();
     const status = await settled("1.0.0");
