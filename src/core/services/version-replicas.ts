@@ -94,6 +94,7 @@ export function statusRow(name: string, summary: RegionSummary | undefined, now:
     progress,
     bytesDone,
     bytesTotal,
+    bytesCopied: replicas.reduce((sum, replica) => sum + replica.bytesCopied, 0),
     ...(state === "Replicating" && rate > 0 && { bytesPerSecond: Math.round(rate), etaSeconds: Math.ceil(remaining / rate) }),
     replicas: replicas.map((replica) => ({ index: replica.index, storageAccountType: replica.storageAccountType, targets: replica.targets, state: replica.state })),
   };
