@@ -3,6 +3,7 @@
 
 import { Command } from "commander";
 import { registerAdminCommands } from "./commands/admin.js";
+import { registerBillingCommands } from "./commands/billing.js";
 import { registerDiskCommands } from "./commands/disk.js";
 import { registerEnvCommand } from "./commands/env.js";
 import { registerGroupCommands } from "./commands/group.js";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerGroupCommands(program);
   registerSigCommands(program);
   registerDiskCommands(program);
+  registerBillingCommands(program);
   return program;
 }
 

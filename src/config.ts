@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { DEFAULT_LIMITS, type Limits } from "./core/limits.js";
 import { findRegion } from "./core/regions.js";
 import type { RegionStorage } from "./core/replication-plan.js";
+import { DEFAULT_PRICES, type PriceTable } from "./core/billing.js";
 
 export interface Config {
   /** Where the database, certificates and connection.json live. */
@@ -31,6 +32,8 @@ export interface Config {
   regionStorage: Record<string, RegionStorage>;
   /** A simulated link speed for copies between regions, MiB/s; 0: as fast as the disks go. */
   simulatedInterRegionMiBps: number;
+  /** The price table of the cost report. */
+  prices: PriceTable;
 }
 
 export const DEFAULT_PORT = 8443;
@@ -49,6 +52,8 @@ export interface ConfigInput {
   maxBodyBytes?: number | string;
   logLevel?: string;
   simulatedInterRegionMiBps?: number | string;
+  /** Config file only: `{ "currency", "storagePerGiBMonth": { "Standard_LRS", ... }, "egressPerGiB" }`, merged over the defaults. */
+  prices?: { currency?: unknown; storagePerGiBMonth?: Record<string, unknown>; egressPerGiB?: unknown };
   /** Config file only: `{ "<region>": { "targets": [{ "id", "zone", "class" }] } }`. */
   regionStorage?: Record<string, { targets?: unknown }>;
 }
@@ -128,7 +133,24 @@ export function resolveConfig(...sources: ConfigInput[]): Config {
     logLevel,
     regionStorage: regionStorageOf(merged.regionStorage ?? {}),
     simulatedInterRegionMiBps: integer("simulatedInterRegionMiBps", merged.simulatedInterRegionMiBps ?? 0, 0, 1_000_000),
+    prices: pricesOf(merged.prices ?? {}),
   };
+}
+
+/** The price table: the defaults, with what the configuration sets instead. */
+function pricesOf(input: NonNullable<ConfigInput["prices"]>): PriceTable {
+  const price = (name: string, value: unknown, fallback: number): number => {
+    if (value === undefined) return fallback;
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) throw new ConfigError(`prices.${name} must be a number of at least 0, not ${JSON.stringify(value)}`);
+    return value;
+  };
+  const storage = { ...DEFAULT_PRICES.storagePerGiBMonth };
+  for (const [type, value] of Object.entries(input.storagePerGiBMonth ?? {})) {
+    if (!(type in storage)) throw new ConfigError(`prices.storagePerGiBMonth.${type}: the storage types are ${Object.keys(storage).join(", ")}`);
+    storage[type as keyof typeof storage] = price(`storagePerGiBMonth.${type}`, value, 0);
+  }
+  if (input.currency !== undefined && (typeof input.currency !== "string" || !/^[A-Z]{3}$/.test(input.currency))) throw new ConfigError(`prices.currency must be a three-letter code such as "EUR"`);
+  return { currency: (input.currency as string | undefined) ?? DEFAULT_PRICES.currency, storagePerGiBMonth: storage, egressPerGiB: price("egressPerGiB", input.egressPerGiB, DEFAULT_PRICES.egressPerGiB) };
 }
 
 /** Validates `regionStorage`: known regions, each with targets of a unique id, a zone from 1 to 3 and a class. */

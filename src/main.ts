@@ -1,6 +1,7 @@
 // The composition root: configuration -> adapters -> services -> HTTPS server. `startVitrine` is
 // what `vitrine serve` runs and what the API and SDK tests start.
 
+import { Billing } from "./core/services/billing.js";
 import { defaultRegionStorage } from "./core/replication-plan.js";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -125,6 +126,7 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
       subscriptions: new Subscriptions({ store }),
       operations,
       usages: new Usages({ store, limits: config.limits }),
+      billing: new Billing({ recordsOf: (type) => trackedResources.all(type), content: diskContent, prices: config.prices }),
       clock,
       ids,
     };

@@ -16,6 +16,7 @@ import type { ResourceService } from "../core/services/resource-services.js";
 import type { Operations } from "../core/services/operations.js";
 import type { Subscriptions } from "../core/services/subscriptions.js";
 import type { Usages } from "../core/services/usages.js";
+import type { Billing } from "../core/services/billing.js";
 
 export interface ServerContext {
   config: Config;
@@ -34,6 +35,7 @@ export interface ServerContext {
   subscriptions: Subscriptions;
   operations: Operations;
   usages: Usages;
+  billing: Billing;
   clock: Clock;
   ids: Ids;
 }

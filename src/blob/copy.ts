@@ -24,15 +24,21 @@ export async function copyContent(manifestDigest: string, from: ChunkStore, to: 
   const manifest = decodeManifest(encoded);
   const progress: CopyProgress = { bytesDone: 0, bytesTotal: manifest.occupiedBytes, bytesCopied: 0 };
   const started = Date.now();
-  await forEachLimited(manifest.chunks, PARALLEL_CHUNKS, async (chunk) => {
-    const length = chunkLength(manifest, chunk.index);
+  // A chunk the disk holds several times is copied once; each of its places counts as done.
+  const distinct = new Map<string, { length: number; times: number }>();
+  for (const chunk of manifest.chunks) {
+    const seen = distinct.get(chunk.digest);
+    if (seen) seen.times += 1;
+    else distinct.set(chunk.digest, { length: chunkLength(manifest, chunk.index), times: 1 });
+  }
+  await forEachLimited(distinct, PARALLEL_CHUNKS, async ([digest, { length, times }]) => {
     // A chunk the target has is refreshed (its writtenAt), so that garbage collection's grace period covers it.
-    if (!(await to.refresh(chunk.digest))) {
+    if (!(await to.refresh(digest))) {
       progress.bytesCopied += length;
       if (options.bytesPerSecond) await sleep(Math.max(0, started + (progress.bytesCopied / options.bytesPerSecond) * 1000 - Date.now()));
-      await to.put(chunk.digest, await from.get(chunk.digest), { verified: true });
+      await to.put(digest, await from.get(digest), { verified: true });
     }
-    progress.bytesDone += length;
+    progress.bytesDone += length * times;
     onProgress?.({ ...progress });
   });
   await to.put(manifestDigest, encoded);

@@ -17,7 +17,7 @@ import { openDiskImage } from "./formats/detect.js";
 import { openUrlReader } from "./formats/range-reader.js";
 import { isFixedVhdFooter } from "./formats/vhd.js";
 import { ingestDisk } from "./ingest.js";
-import { CHUNK_SIZE, decodeManifest, encodeManifest, manifestDigest, type Manifest, type ManifestChunk } from "./manifest.js";
+import { CHUNK_SIZE, chunkLength, decodeManifest, encodeManifest, manifestDigest, type Manifest, type ManifestChunk } from "./manifest.js";
 import type { UploadStaging } from "./upload-staging.js";
 
 const FOOTER = 512;
@@ -177,6 +177,11 @@ export class BlobDiskContent implements DiskContent {
       })
       .catch((error: unknown) => out.destroy(error instanceof Error ? error : new Error(String(error))));
     return out;
+  }
+
+  async chunksOf(content: DiskContentRef): Promise<Array<{ digest: string; bytes: number }>> {
+    const manifest = await this.manifest(content);
+    return manifest.chunks.map((chunk) => ({ digest: chunk.digest, bytes: chunkLength(manifest, chunk.index) }));
   }
 
   async pageRanges(content: DiskContentRef, start: number, end: number): Promise<Array<{ start: number; end: number }>> {

@@ -73,6 +73,8 @@ export interface DiskContent {
    */
   collectGarbage(live: Iterable<StoredManifest>, options: { graceMs: number; now: Date }): Promise<{ deleted: number; bytesFreed: number }>;
 
+  /** The disk's non-zero chunks, with their lengths (what its place stores for it). */
+  chunksOf(content: DiskContentRef): Promise<Array<{ digest: string; bytes: number }>>;
   /** Bytes of the disk exported as a fixed VHD (the raw disk, then a 512-byte footer): [start, end] inclusive. */
   exportVhd(content: DiskContentRef, start: number, end: number): NodeJS.ReadableStream;
   /**

@@ -49,4 +49,12 @@ describe("configuration", () => {
     assert.throws(() => resolveConfig({ regionStorage: { westus: { targets: [{ id: "a", zone: 1, class: "fast" }] } } }), /class must be "standard" or "premium"/);
     assert.throws(() => resolveConfig({ regionStorage: { westus: { targets: [{ id: "../etc", zone: 1, class: "standard" }] } } }), /id must be lower-case/);
   });
+
+  it("merges a price table over the default one, and refuses bad prices", () => {
+    const prices = resolveConfig({ prices: { currency: "EUR", storagePerGiBMonth: { Premium_LRS: 0.2 }, egressPerGiB: 0 } }).prices;
+    assert.deepEqual(prices, { currency: "EUR", storagePerGiBMonth: { Standard_LRS: 0.05, Standard_ZRS: 0.0625, Premium_LRS: 0.2 }, egressPerGiB: 0 });
+    assert.throws(() => resolveConfig({ prices: { egressPerGiB: -1 } }), /prices.egressPerGiB must be a number of at least 0/);
+    assert.throws(() => resolveConfig({ prices: { storagePerGiBMonth: { Archive: 1 } } }), /the storage types are/);
+    assert.throws(() => resolveConfig({ prices: { currency: "euro" } }), /three-letter code/);
+  });
 });

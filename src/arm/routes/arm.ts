@@ -42,8 +42,20 @@ async function dispatch(context: ServerContext, request: FastifyRequest, reply: 
   const arm: ArmRequest = { request, reply, method: request.method.toUpperCase(), path, caller, apiVersion, subscription };
   if (path.unparsed.length > 0) throw errors.routeNotFound(request.url.split("?")[0] ?? "");
   if (path.namespace === undefined) return handleResourceManager(context, arm);
+  if (path.namespace.toLowerCase() === BILLING_NAMESPACE) return handleBilling(context, arm);
   if (path.namespace.toLowerCase() !== "microsoft.compute") throw errors.invalidResourceNamespace(path.namespace);
   return handleCompute(context, arm);
+}
+
+/** Vitrine's own provider: the cost report of a subscription (docs/billing.md). */
+const BILLING_NAMESPACE = "vitrine.billing";
+
+function handleBilling(context: ServerContext, arm: ArmRequest): Promise<unknown> {
+  const { path, subscription } = arm;
+  if (!subscription || path.types.length !== 1 || path.types[0]?.toLowerCase() !== "costreport" || path.names.length > 0) throw errors.routeNotFound(arm.request.url.split("?")[0] ?? "");
+  if (arm.method !== "GET") methodNotAllowed(arm);
+  if (!isWellFormedApiVersion(arm.apiVersion)) throw errors.invalidApiVersion(arm.apiVersion);
+  return context.billing.report(subscription.id);
 }
 
 /** Refuses an api-version the type does not publish, in ARM's words. */

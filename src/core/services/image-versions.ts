@@ -270,11 +270,13 @@ export class ImageVersions implements ImageHolder {
   /** One replica's copy, from the nearest region with a complete replica (or the source region's home store); its outcome is saved in the record. */
   private async copyReplica(record: ResourceRecord, disks: readonly ImageDisk[], due: ReplicaState): Promise<void> {
     const id = record.id;
-    const from = nearestSource(due.region, completeRegions(internalOf(record).replicas ?? []));
+    // Any complete replica will do as a source, so a region's second replica copies from its first.
+    const withComplete = (internalOf(record).replicas ?? []).filter((replica) => replica.state === "Completed").map((replica) => replica.region);
+    const from = nearestSource(due.region, withComplete);
     const place = from ? this.readFrom(record, from) : { region: record.location };
     const isDue = (replica: ReplicaState) => replica.region === due.region && replica.index === due.index;
     const save = (change: Partial<ReplicaState>) => this.update(id, (current) => ({ ...current, replicas: (current.replicas ?? []).map((replica) => (isDue(replica) ? { ...replica, ...change } : replica)) }));
-    await save({ state: "Replicating", startedAt: this.deps.clock.now().toISOString(), bytesDone: 0, bytesCopied: 0 });
+    await save({ state: "Replicating", startedAt: this.deps.clock.now().toISOString(), bytesDone: 0, bytesCopied: 0, copiedFrom: place.region });
     const progress = this.progressSaver(id, (current, bytesDone) => ({
       ...current,
       replicas: (current.replicas ?? []).map((replica) => (isDue(replica) && replica.state === "Replicating" ? { ...replica, bytesDone } : replica)),

@@ -16,6 +16,8 @@ export interface ReplicaState extends Replica {
   bytesTotal: number;
   /** Bytes this replica's copy had to move (what its targets lacked). */
   bytesCopied: number;
+  /** The region its last copy read from (itself when another of its replicas was complete). */
+  copiedFrom?: string;
   /** When the current copy started (ISO); with bytesDone, the throughput. */
   startedAt?: string;
   /** Why the last attempt failed. */
