@@ -122,6 +122,8 @@ describe("replicas on storage targets", { skip: qemuSkip }, () => {
     const zrs = (await settled("1.0.0")).summary.find((row) => row.region === "westus2")?.replicas[0];
     await rm(join(server.dataDir, "regions", "westus2", "targets", zrs?.targets[0] ?? ""), { recursive: true, force: true });
     assert.ok((await deployed("from-zrs", "westus2")).equals(raw), "read from the two zones left");
+    const row = (await settled("1.0.0")).summary.find((r) => r.region === "westus2") as StatusRow & { scaling?: unknown };
+    assert.deepEqual(row.scaling, { concurrentDeploymentsPeak: 1, windowSeconds: 60, recommendedReplicas: 1 }, "the deployment is counted for the scaling advice");
   });
 
   it("adds and removes replicas when the targets change, and frees what a removed one held", async () => {

@@ -9,6 +9,7 @@
 import { errors } from "../errors.js";
 import { findRegion } from "../regions.js";
 import { latestIn, type LatestCandidate } from "../latest.js";
+import { DeploymentMeter } from "../deployment-meter.js";
 import { galleryImageVersionKind, publishingProfileOf, regionKey } from "../version-kinds.js";
 import { parentIdOf } from "../resource-id.js";
 import type { Clock } from "../../ports/clock.js";
@@ -51,6 +52,8 @@ const PROGRESS_SAVE_MS = 500;
 export class ImageVersions implements ImageHolder {
   /** Reads served per replica by this server (FromImage disks, versions made from this one): the least read is chosen next. */
   private readonly reads = new Map<string, number>();
+  /** Disks created FromImage per version and region, for the scaling advice in replicationStatus. */
+  private readonly deployments = new DeploymentMeter();
   /** Replicas being copied by this server (version id, region, index): one copy of a replica at a time. */
   private readonly copying = new Map<string, Promise<void>>();
 
@@ -71,7 +74,8 @@ export class ImageVersions implements ImageHolder {
   render(record: ResourceRecord, expand: string | undefined): Props {
     const body = renderResource(record);
     if (expand?.toLowerCase() !== "replicationstatus") return body;
-    return { ...body, properties: { ...propertiesOf(record), replicationStatus: replicationStatusOf(record, this.deps.clock.now()) } };
+    const peakIn = (region: string) => this.deployments.peak(`${record.id}/${region}`);
+    return { ...body, properties: { ...propertiesOf(record), replicationStatus: replicationStatusOf(record, this.deps.clock.now(), peakIn) } };
   }
 
   /** The work a stop of the server cut short for this version (its source region, copies to others), if any. */
@@ -121,6 +125,7 @@ export class ImageVersions implements ImageHolder {
     }
     const disk = internalOf(record).disks?.find((d) => d.lun === lun);
     if (!disk) throw errors.imageDiskNotFound(id, lun);
+    this.deployments.record(`${record.id}/${region}`, this.deps.clock.now().getTime());
     return { ...this.readFrom(record, region), manifestDigest: disk.manifestDigest, size: disk.size, occupiedBytes: disk.occupiedBytes };
   }
 
@@ -343,12 +348,12 @@ function candidateOf(record: ResourceRecord): LatestCandidate {
 }
 
 /** `replicationStatus` as the spec shapes it, one summary row per target region, with Vitrine's additions (version-replicas.ts). */
-function replicationStatusOf(record: ResourceRecord, now: Date): Props {
+function replicationStatusOf(record: ResourceRecord, now: Date, deploymentsPeak: (region: string) => number): Props {
   const internal = internalOf(record);
   const regions = regionSummaries(internal.replicas ?? []);
   const summary = (publishingProfileOf(propertiesOf(record)).targetRegions ?? []).map((target) => {
     const region = regionKey(target.name);
-    const row = statusRow(target.name, regions.get(region), now);
+    const row = statusRow(target.name, regions.get(region), now, deploymentsPeak(region));
     // While the sources are brought in, the source region shows that.
     if (region === record.location && internal.ingest && !internal.disks) {
       const { bytesDone, bytesTotal, details } = internal.ingest;

@@ -2,6 +2,7 @@
 // targets), how far its copy has come, and what a region's state is made of them. The copies
 // themselves are run by image-versions.ts; placement comes from core/replication-plan.ts.
 
+import { DEPLOYMENT_WINDOW_SECONDS, recommendedReplicas } from "../deployment-meter.js";
 import type { DesiredRegion, Replica, StorageAccountType } from "../replication-plan.js";
 import { DEFAULT_STORAGE_ACCOUNT_TYPE, publishingProfileOf, regionKey } from "../version-kinds.js";
 
@@ -78,7 +79,7 @@ export function completeRegions(replicas: readonly ReplicaState[]): Set<string> 
 }
 
 /** A region's row of `replicationStatus.summary` (the region as the client named it), with Vitrine's additions (bytes, throughput, ETA, replicas). */
-export function statusRow(name: string, summary: RegionSummary | undefined, now: Date): Props {
+export function statusRow(name: string, summary: RegionSummary | undefined, now: Date, deploymentsPeak = 0): Props {
   if (!summary) return { region: name, state: "Unknown", details: "", progress: 0 };
   const { state, bytesDone, bytesTotal, replicas } = summary;
   const progress = state === "Completed" ? 100 : bytesTotal > 0 ? Math.floor((100 * bytesDone) / bytesTotal) : 0;
@@ -99,6 +100,9 @@ export function statusRow(name: string, summary: RegionSummary | undefined, now:
     bytesCopied: replicas.reduce((sum, replica) => sum + replica.bytesCopied, 0),
     ...(state === "Replicating" && rate > 0 && { bytesPerSecond: Math.round(rate), etaSeconds: Math.ceil(remaining / rate) }),
     replicas: replicas.map((replica) => ({ index: replica.index, storageAccountType: replica.storageAccountType, targets: replica.targets, state: replica.state })),
+    ...(deploymentsPeak > 0 && {
+      scaling: { concurrentDeploymentsPeak: deploymentsPeak, windowSeconds: DEPLOYMENT_WINDOW_SECONDS, recommendedReplicas: recommendedReplicas(deploymentsPeak) },
+    }),
   };
 }
 
