@@ -205,6 +205,16 @@ describe("a replication cut short by kill -9", { skip: qemuSkip }, () => {
       });
       assert.equal(version.provisioningState, "Succeeded");
 
+      // Not deployable in a region before its replicas are complete there, by id or as "latest".
+      const fromImage = (name: string, id: string) =>
+        rawRequest(connection, "PUT", `/subscriptions/${connection.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Compute/disks/${name}?api-version=2025-01-02`, {
+          body: { location: "eastus", properties: { creationData: { createOption: "FromImage", galleryImageReference: { id } } } },
+        });
+      const early = await fromImage("too-early", version.id ?? "");
+      assert.equal(early.status, 404);
+      assert.equal((early.body as { error: { code: string } }).error.code, "GalleryImageNotFound");
+      assert.equal((await fromImage("latest-too-early", `${version.id?.split("/versions/")[0]}`)).status, 404);
+
       const eastus = join(dataDir, "regions", "eastus", "targets");
       await until("the copy into eastus is under way", () => chunkFiles(eastus).length >= 2);
       assert.ok(chunkFiles(eastus).length < 13, "killed before the copy into eastus was done");
@@ -214,6 +224,8 @@ describe("a replication cut short by kill -9", { skip: qemuSkip }, () => {
       ({ child, connection } = await serve(dataDir));
       const restarted = sdkClients(connection);
       await until("every region is complete", async () => (await restarted.compute.galleryImageVersions.get(RG, "g", "d", "1.0.0", { expand: "ReplicationStatus" })).replicationStatus?.aggregatedState === "Completed");
+      const deployedLater = await restarted.compute.disks.beginCreateOrUpdateAndWait(RG, "in-time", { location: "eastus", creationData: { createOption: "FromImage", galleryImageReference: { id: version.id ?? "" } } });
+      assert.equal(deployedLater.provisioningState, "Succeeded", "deployable once eastus is complete");
       const digest = contentDigestOf(raw).replace(/^sha256:/, "");
       for (const region of ["westus", "eastus", "northeurope"]) {
         const targets = join(dataDir, "regions", region, "targets");
