@@ -175,6 +175,8 @@ export const errors = {
     new ArmError(400, "InvalidParameter", `Gallery image version publishing profile regions ${q(regions.join(", "))} must contain the location of image version ${q(sourceRegion)}.`, "galleryImageVersion.properties.publishingProfile.targetRegions"),
   duplicateTargetRegions: (region: string) =>
     new ArmError(400, "InvalidParameter", `Duplicate regions are not allowed in target publishing regions (${q(region)} appears more than once).`, "galleryImageVersion.properties.publishingProfile.targetRegions"),
+  /** Vitrine's wording: the copies into some regions failed; they are retried in the background. */
+  replicationFailed: (failures: string[]) => new ArmError(500, "ReplicationFailed", `Replication failed: ${failures.join("; ")}. The copies are retried with backoff; replicationStatus shows their progress.`),
   /** Vitrine's wording (Azure's is not published): a replicated region taken out while the safety profile forbids it. */
   replicatedRegionRemoval: (version: string, regions: string[]) =>
     new ArmError(

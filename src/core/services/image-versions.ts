@@ -236,7 +236,10 @@ export class ImageVersions implements ImageHolder {
   /** Copies every replica not yet complete; failed ones are tried again later, with backoff, by a new operation. */
   private async replicate(id: string): Promise<void> {
     await this.copyReplicas(id, () => true);
-    this.scheduleRetry(await this.require(id));
+    const record = await this.require(id);
+    this.scheduleRetry(record);
+    const failed = (internalOf(record).replicas ?? []).filter((replica) => replica.state === "Failed");
+    if (failed.length > 0) throw errors.replicationFailed(failed.map((replica) => `${replica.region} replica ${replica.index}: ${replica.details ?? "failed"} (next attempt at ${replica.retryAt})`));
   }
 
   private scheduleRetry(record: ResourceRecord): void {
