@@ -9,10 +9,11 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { raw as rawRequest, sdkClients } from "../support/clients.js";
-import { bytesUnder, uploadPages } from "../support/disk-upload.js";
+import { bytesUnder } from "../support/disk-upload.js";
 import { contentDigestOf, convertImage, makeRawImage, makeTempDir, qemuSkip } from "../support/images.js";
 import { exitOf, serve } from "../support/serve-process.js";
 import { freshDataDir, startTestServer, type TestServer } from "../support/server.js";
+import { makeDefinition, uploadedDisk } from "../support/gallery-fixtures.js";
 
 const MIB = 1024 * 1024;
 const RG = "rg-life";
@@ -55,18 +56,6 @@ async function gatedServer(bytes: Buffer): Promise<{ url: string; open(): void; 
   };
 }
 
-async function makeDefinition(clients: ReturnType<typeof sdkClients>): Promise<string> {
-  await clients.resources.resourceGroups.createOrUpdate(RG, { location: "westus" });
-  await clients.compute.galleries.beginCreateOrUpdateAndWait(RG, "g", { location: "westus" });
-  const definition = await clients.compute.galleryImages.beginCreateOrUpdateAndWait(RG, "g", "d", {
-    location: "westus",
-    osType: "Linux",
-    osState: "Generalized",
-    identifier: { publisher: "P", offer: "O", sku: "S" },
-  });
-  return definition.id ?? "";
-}
-
 describe("the bytes of versions over time", { skip: qemuSkip }, () => {
   let scratch: Awaited<ReturnType<typeof makeTempDir>>;
   let raw: Buffer;
@@ -89,11 +78,8 @@ describe("the bytes of versions over time", { skip: qemuSkip }, () => {
 
     it("keeps chunks while anything references them, and frees them after the last delete", async () => {
       const clients = sdkClients(server.connection);
-      await makeDefinition(clients);
-      await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "disk", { location: "westus", creationData: { createOption: "Upload", uploadSizeBytes: vhd.length } });
-      const access = await clients.compute.disks.beginGrantAccessAndWait(RG, "disk", { access: "Write", durationInSeconds: 600 });
-      await uploadPages(access.accessSAS ?? "", vhd);
-      await clients.compute.disks.beginRevokeAccessAndWait(RG, "disk");
+      await makeDefinition(clients, RG);
+      await uploadedDisk(clients, RG, "disk", vhd);
       const snapshot = await clients.compute.snapshots.beginCreateOrUpdateAndWait(RG, "snap", { location: "westus", creationData: { createOption: "Copy", sourceResourceId: `/subscriptions/${server.connection.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Compute/disks/disk` } });
       await clients.compute.galleryImageVersions.beginCreateOrUpdateAndWait(RG, "g", "d", "1.0.0", { location: "westus", storageProfile: { osDiskImage: { source: { id: snapshot.id } } } });
       const store = join(server.dataDir, "regions", "westus");
@@ -122,7 +108,7 @@ describe("the bytes of versions over time", { skip: qemuSkip }, () => {
     const server = await startTestServer({ limits: { galleryImageVersions: 1 } });
     try {
       const clients = sdkClients(server.connection);
-      const definitionId = await makeDefinition(clients);
+      const definitionId = await makeDefinition(clients, RG);
       const disk = await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "empty", { location: "westus", diskSizeGB: 1, creationData: { createOption: "Empty" } });
       const body = { location: "westus", storageProfile: { osDiskImage: { source: { id: disk.id } } } };
       await clients.compute.galleryImageVersions.beginCreateOrUpdateAndWait(RG, "g", "d", "1.0.0", body);
@@ -141,10 +127,7 @@ describe("the bytes of versions over time", { skip: qemuSkip }, () => {
     try {
       const clients = sdkClients(connection);
       await clients.resources.resourceGroups.createOrUpdate(RG, { location: "westus" });
-      await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "disk", { location: "westus", creationData: { createOption: "Upload", uploadSizeBytes: vhd.length } });
-      const write = await clients.compute.disks.beginGrantAccessAndWait(RG, "disk", { access: "Write", durationInSeconds: 600 });
-      await uploadPages(write.accessSAS ?? "", vhd);
-      await clients.compute.disks.beginRevokeAccessAndWait(RG, "disk");
+      await uploadedDisk(clients, RG, "disk", vhd);
       const read = await clients.compute.disks.beginGrantAccessAndWait(RG, "disk", { access: "Read", durationInSeconds: 600 });
       const imported = await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "imported", { location: "westus", creationData: { createOption: "Import", sourceUri: read.accessSAS } });
       assert.equal(imported.provisioningState, "Succeeded");
@@ -161,7 +144,7 @@ describe("the bytes of versions over time", { skip: qemuSkip }, () => {
     let { child, connection } = await serve(dataDir);
     try {
       const clients = sdkClients(connection);
-      const definitionId = await makeDefinition(clients);
+      const definitionId = await makeDefinition(clients, RG);
       const put = await rawRequest(connection, "PUT", `${definitionId}/versions/1.0.0?api-version=2024-03-03`, {
         body: { location: "westus", properties: { storageProfile: { osDiskImage: { source: { uri: source.url } } } } },
       });

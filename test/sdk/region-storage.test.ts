@@ -5,6 +5,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { raw as rawRequest, sdkClients } from "../support/clients.js";
+import { makeDefinition } from "../support/gallery-fixtures.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 const RG = "rg-storage";
@@ -22,15 +23,7 @@ describe("the storage types a region's storage can hold", () => {
       },
     });
     const clients = sdkClients(server.connection);
-    await clients.resources.resourceGroups.createOrUpdate(RG, { location: "westus" });
-    await clients.compute.galleries.beginCreateOrUpdateAndWait(RG, "g", { location: "westus" });
-    const definition = await clients.compute.galleryImages.beginCreateOrUpdateAndWait(RG, "g", "d", {
-      location: "westus",
-      osType: "Linux",
-      osState: "Generalized",
-      identifier: { publisher: "P", offer: "O", sku: "S" },
-    });
-    definitionId = definition.id ?? "";
+    definitionId = await makeDefinition(clients, RG);
     const disk = await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "empty", { location: "westus", diskSizeGB: 1, creationData: { createOption: "Empty" } });
     diskId = disk.id ?? "";
   });

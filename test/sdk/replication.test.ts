@@ -13,7 +13,8 @@ import { FsChunkStore } from "../../src/blob/drivers/fs-chunk-store.js";
 import { readRange } from "../../src/blob/export.js";
 import { decodeManifest } from "../../src/blob/manifest.js";
 import { raw as rawRequest, sdkClients } from "../support/clients.js";
-import { bytesUnder, uploadPages } from "../support/disk-upload.js";
+import { bytesUnder } from "../support/disk-upload.js";
+import { makeDefinition, uploadedDisk } from "../support/gallery-fixtures.js";
 import { contentDigestOf, convertImage, makeRawImage, makeTempDir, qemuSkip } from "../support/images.js";
 import { exitOf, serve } from "../support/serve-process.js";
 import { freshDataDir, startTestServer, type TestServer } from "../support/server.js";
@@ -68,23 +69,11 @@ describe("replicas on storage targets", { skip: qemuSkip }, () => {
     server = await startTestServer({ gcGraceSeconds: 0 });
     clients = sdkClients(server.connection);
     scratch = await makeTempDir();
-    await clients.resources.resourceGroups.createOrUpdate(RG, { location: "westus" });
-    await clients.compute.galleries.beginCreateOrUpdateAndWait(RG, "g", { location: "westus" });
-    const definition = await clients.compute.galleryImages.beginCreateOrUpdateAndWait(RG, "g", "d", {
-      location: "westus",
-      osType: "Linux",
-      osState: "Generalized",
-      identifier: { publisher: "P", offer: "O", sku: "S" },
-    });
-    definitionId = definition.id ?? "";
+    definitionId = await makeDefinition(clients, RG);
     const rawPath = await makeRawImage(scratch.dir, "disk.raw", { sizeBytes: 24 * MIB, blocks: [{ offset: 0, bytes: 0x41, length: 3 * MIB }, { offset: 13 * MIB, bytes: Buffer.from("replicated") }] });
     raw = readFileSync(rawPath);
     const vhd = readFileSync(await convertImage(rawPath, "vpc-fixed"));
-    const disk = await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "source", { location: "westus", creationData: { createOption: "Upload", uploadSizeBytes: vhd.length } });
-    const access = await clients.compute.disks.beginGrantAccessAndWait(RG, "source", { access: "Write", durationInSeconds: 600 });
-    await uploadPages(access.accessSAS ?? "", vhd);
-    await clients.compute.disks.beginRevokeAccessAndWait(RG, "source");
-    diskId = disk.id ?? "";
+    diskId = await uploadedDisk(clients, RG, "source", vhd);
   });
   after(async () => {
     await server.close();
@@ -186,21 +175,16 @@ describe("a replication cut short by kill -9", { skip: qemuSkip }, () => {
     let { child, connection } = await serve(dataDir, [], { VITRINE_SIMULATED_INTER_REGION_MIBPS: "4" });
     try {
       const clients = sdkClients(connection);
-      await clients.resources.resourceGroups.createOrUpdate(RG, { location: "westus" });
-      await clients.compute.galleries.beginCreateOrUpdateAndWait(RG, "g", { location: "westus" });
-      await clients.compute.galleryImages.beginCreateOrUpdateAndWait(RG, "g", "d", { location: "westus", osType: "Linux", osState: "Generalized", identifier: { publisher: "P", offer: "O", sku: "S" } });
+      await makeDefinition(clients, RG);
       // Twelve distinct chunks: three seconds of copy per region at the simulated speed.
       const blocks = Array.from({ length: 12 }, (_, i) => ({ offset: i * MIB, bytes: 0x10 + i, length: MIB }));
       const rawPath = await makeRawImage(scratch.dir, "disk.raw", { sizeBytes: 20 * MIB, blocks });
       const raw = readFileSync(rawPath);
       const vhd = readFileSync(await convertImage(rawPath, "vpc-fixed"));
-      const disk = await clients.compute.disks.beginCreateOrUpdateAndWait(RG, "source", { location: "westus", creationData: { createOption: "Upload", uploadSizeBytes: vhd.length } });
-      const access = await clients.compute.disks.beginGrantAccessAndWait(RG, "source", { access: "Write", durationInSeconds: 600 });
-      await uploadPages(access.accessSAS ?? "", vhd);
-      await clients.compute.disks.beginRevokeAccessAndWait(RG, "source");
+      const diskId = await uploadedDisk(clients, RG, "source", vhd);
       const version = await clients.compute.galleryImageVersions.beginCreateOrUpdateAndWait(RG, "g", "d", "1.0.0", {
         location: "westus",
-        storageProfile: { osDiskImage: { source: { id: disk.id ?? "" } } },
+        storageProfile: { osDiskImage: { source: { id: diskId } } },
         publishingProfile: { targetRegions: [{ name: "westus" }, { name: "eastus" }, { name: "northeurope" }] },
       });
       assert.equal(version.provisioningState, "Succeeded");
