@@ -145,7 +145,7 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
       const record = await trackedResources.find(operation.resourceId);
       return record && resumers.get(record.type)?.resumeWork(record);
     });
-    await imageVersions.scheduleRetries();
+    await imageVersions.resumeReplication();
     const collecting = setInterval(() => collector.schedule(0), config.gcIntervalSeconds * 1000).unref();
 
     const connectionFile = join(config.dataDir, CONNECTION_FILE);

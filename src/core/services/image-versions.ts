@@ -225,12 +225,17 @@ export class ImageVersions implements ImageHolder {
   }
 
   /**
-   * Schedules the retries of failed copies that a stop of the server left waiting (their operation
-   * had ended: a copy waiting for its retry keeps no operation running, so that garbage
-   * collection is not held up by a target that stays down).
+   * At start: schedules the retries of failed copies that a stop of the server left waiting (a
+   * copy waiting for its retry keeps no operation running, so that garbage collection is not held
+   * up by a target that stays down), and gives versions made before replicas existed theirs,
+   * copied from the region's home store.
    */
-  async scheduleRetries(): Promise<void> {
-    for await (const record of this.deps.resources.all(galleryImageVersionKind.type)) this.scheduleRetry(record);
+  async resumeReplication(): Promise<void> {
+    for await (const record of this.deps.resources.all(galleryImageVersionKind.type)) {
+      const internal = internalOf(record);
+      if (internal.disks && !internal.replicas) await this.reconcileRegions(record);
+      else this.scheduleRetry(record);
+    }
   }
 
   /** Copies every replica not yet complete; failed ones are tried again later, with backoff, by a new operation. */
