@@ -8,7 +8,18 @@ import { connect, printJson, serverAction, type Connected } from "./connected-co
 import { positive } from "./disk-shared.js";
 import { uploadDisk } from "./disk-upload.js";
 import { defined, endOfLifeDate, integer, locationOrDefault, oneOf, tagsOf, withApiVersion, type Json } from "./sig-shared.js";
-import { addVersionOptions, deleteTemporaryDisks, idOrName, STORAGE_ACCOUNT_TYPES, targetRegionsOf, temporaryDiskName, threeState, versionPath, type VersionFlags } from "./sig-image-version-shared.js";
+import {
+  addVersionOptions,
+  ALLOW_DELETION_HELP,
+  deleteTemporaryDisks,
+  idOrName,
+  STORAGE_ACCOUNT_TYPES,
+  targetRegionsOf,
+  temporaryDiskName,
+  threeState,
+  versionPath,
+  type VersionFlags,
+} from "./sig-image-version-shared.js";
 import { definitionPath } from "./sig-shared.js";
 
 interface CreateFlags extends VersionFlags {
@@ -18,6 +29,8 @@ interface CreateFlags extends VersionFlags {
   storageAccountType?: string;
   excludeFromLatest?: boolean;
   endOfLifeDate?: string;
+  replicationMode?: string;
+  allowReplicatedLocationDeletion?: boolean;
   managedImage?: string;
   imageVersion?: string;
   virtualMachine?: string;
@@ -73,6 +86,12 @@ export function registerImageVersionCreateCommand(group: Command): void {
     .option("--storage-account-type <type>", `storage type, where a target region does not say; allowed: ${STORAGE_ACCOUNT_TYPES.join(", ")}`, oneOf(...STORAGE_ACCOUNT_TYPES))
     .option("--exclude-from-latest [bool]", "leave the version out of 'latest' (true when given alone)", threeState)
     .option("--end-of-life-date <date>", "end-of-life date, e.g. 2030-01-01 (informational)", endOfLifeDate)
+    .option(
+      "--replication-mode <mode>",
+      "replication mode, Full or Shallow (not updatable); Vitrine stores it but always makes full copies: Shallow is treated as Full",
+      oneOf("Full", "Shallow"),
+    )
+    .option("--allow-replicated-location-deletion [bool]", ALLOW_DELETION_HELP, threeState)
     .option("--managed-image <image>", "source: a managed image, by id or by name in the resource group")
     .option("--image-version <id>", "source: another image version's id, of any gallery")
     .option("--virtual-machine <vm>", "source: a virtual machine, by id or by name; Vitrine refuses it (it runs no VMs): snapshot its disks instead")
@@ -134,9 +153,16 @@ async function createVersion(connected: Connected, flags: CreateFlags, location:
     properties: {
       publishingProfile: {
         targetRegions: targetRegionsOf(flags.targetRegions) ?? [{ name: location }],
-        ...defined({ replicaCount: flags.replicaCount, excludeFromLatest: flags.excludeFromLatest, endOfLifeDate: flags.endOfLifeDate, storageAccountType: flags.storageAccountType }),
+        ...defined({
+          replicaCount: flags.replicaCount,
+          excludeFromLatest: flags.excludeFromLatest,
+          endOfLifeDate: flags.endOfLifeDate,
+          storageAccountType: flags.storageAccountType,
+          replicationMode: flags.replicationMode,
+        }),
       },
       storageProfile: sources.storageProfile,
+      ...(flags.allowReplicatedLocationDeletion !== undefined && { safetyProfile: { allowDeletionOfReplicatedLocations: flags.allowReplicatedLocationDeletion } }),
     },
   };
   const path = withApiVersion(versionPath(subscriptionId, flags));

@@ -14,6 +14,10 @@ export interface VersionFlags extends DefinitionFlags {
 
 export const STORAGE_ACCOUNT_TYPES = ["Standard_LRS", "Standard_ZRS", "Premium_LRS"];
 
+export const ALLOW_DELETION_HELP =
+  "whether regions the version was replicated to may be taken out of --target-regions (safetyProfile.allowDeletionOfReplicatedLocations; " +
+  "the server's default is false); true when given alone";
+
 export const versionPath = (subscriptionId: string, flags: VersionFlags): string => `${definitionPath(subscriptionId, flags)}/versions/${encodeURIComponent(flags.galleryImageVersion)}`;
 
 export function addVersionOptions(command: Command, versionHelp = "gallery image version, Major.Minor.Patch, e.g. 1.0.0"): Command {

@@ -1,12 +1,14 @@
 // `vitrine sig image-version wait`: az's generic wait. The version is read every --interval
 // seconds until the condition holds, it fails, or --timeout passes. --custom takes the part of
-// JMESPath that wait conditions use: paths compared with literals, joined by && or ||.
+// JMESPath that wait conditions use: paths compared with literals, joined by && or ||. Vitrine's
+// --replicated waits for every target region's copy and shows their progress as it goes.
 
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Command } from "commander";
 import { CliError } from "../client.js";
 import { connect, serverAction } from "./connected-command.js";
 import { positive } from "./disk-shared.js";
+import { ReplicationProgress, type ReplicationRow } from "../transfer/replication-progress.js";
 import { withApiVersion, type Json } from "./sig-shared.js";
 import { addVersionOptions, versionPath, type VersionFlags } from "./sig-image-version-shared.js";
 
@@ -16,6 +18,8 @@ interface WaitFlags extends VersionFlags {
   deleted?: boolean;
   exists?: boolean;
   custom?: string;
+  replicated?: boolean;
+  failOnFailed?: boolean;
   expand?: string;
   interval: number;
   timeout: number;
@@ -28,7 +32,10 @@ export function registerImageVersionWaitCommand(group: Command): void {
       .summary("Wait until an image version is created, updated, deleted, exists, or meets a condition.")
       .description(
         "Read the image version every --interval seconds until the condition holds; exits 1 when the version's provisioningState " +
-          "becomes Failed while waiting for --created or --updated, or when --timeout passes.",
+          "becomes Failed while waiting for --created, --updated or --replicated, or when --timeout passes. --replicated shows each " +
+          "target region's copy on stderr: on a terminal, a line per region redrawn in place (state, progress bar, bytes done of total, " +
+          "throughput, ETA, replicas complete); otherwise a line each time a region's state changes. A region whose copy failed is " +
+          "retried by the server, so --replicated keeps waiting for it unless --fail-on-failed is given.",
       ),
   )
     .option("--created", "wait until the version exists with provisioningState Succeeded")
@@ -38,29 +45,39 @@ export function registerImageVersionWaitCommand(group: Command): void {
     .option(
       "--custom <condition>",
       "wait until a JMESPath-like condition holds, e.g. \"properties.replicationStatus.aggregatedState=='Completed'\" (with --expand ReplicationStatus); " +
-        "paths may leave out 'properties.', as az's do; compare with == or != and join with && or ||",
+        "paths may leave out 'properties.', as az's do; compare with == or != to a quoted string, a number, true, false or null, and join with && or ||; " +
+        "no [?...] filters or functions",
     )
-    .option("--expand <expand>", "expand expression of each read, e.g. ReplicationStatus")
+    .option("--replicated", "wait until every target region's replicas are complete (replicationStatus Completed in every region), showing the progress")
+    .option("--fail-on-failed", "with --replicated: exit 1 with the region's details as soon as a region's copy is Failed, instead of waiting for the server's retries")
+    .option("--expand <expand>", "expand expression of each read, e.g. ReplicationStatus (--replicated expands ReplicationStatus itself)")
     .option("--interval <seconds>", "seconds between reads", positive, 1)
     .option("--timeout <seconds>", "seconds to wait at most", positive, 3600)
     .action(
       serverAction(async (flags: WaitFlags) => {
-        const conditions = [flags.created, flags.updated, flags.deleted, flags.exists, flags.custom !== undefined].filter(Boolean).length;
-        if (conditions !== 1) throw new Error("usage error: pass one condition: --created, --updated, --deleted, --exists or --custom.");
+        const conditions = [flags.created, flags.updated, flags.deleted, flags.exists, flags.custom !== undefined, flags.replicated].filter(Boolean).length;
+        if (conditions !== 1) throw new Error("usage error: pass one condition: --created, --updated, --deleted, --exists, --custom or --replicated.");
+        if (flags.failOnFailed && !flags.replicated) throw new Error("usage error: --fail-on-failed goes with --replicated.");
         const { client, subscriptionId } = connect(flags);
-        const path = `${withApiVersion(versionPath(subscriptionId, flags))}${flags.expand === undefined ? "" : `&$expand=${encodeURIComponent(flags.expand)}`}`;
+        const expand = flags.replicated ? "ReplicationStatus" : flags.expand;
+        const path = `${withApiVersion(versionPath(subscriptionId, flags))}${expand === undefined ? "" : `&$expand=${encodeURIComponent(expand)}`}`;
         const deadline = Date.now() + flags.timeout * 1000;
-        for (;;) {
-          const version = await client.request("GET", path).then(
-            (response) => response.body as Json,
-            (error: unknown) => {
-              if (error instanceof CliError && error.status === 404 && !flags.updated) return undefined;
-              throw error;
-            },
-          );
-          if (holds(flags, version)) return;
-          if (Date.now() + flags.interval * 1000 > deadline) throw new Error(`Wait operation timed-out after ${flags.timeout} seconds.`);
-          await sleep(flags.interval * 1000);
+        const progress = flags.replicated ? new ReplicationProgress() : undefined;
+        try {
+          for (;;) {
+            const version = await client.request("GET", path).then(
+              (response) => response.body as Json,
+              (error: unknown) => {
+                if (error instanceof CliError && error.status === 404 && !flags.updated) return undefined;
+                throw error;
+              },
+            );
+            if (progress ? replicated(flags, version, progress) : holds(flags, version)) return;
+            if (Date.now() + flags.interval * 1000 > deadline) throw new Error(`Wait operation timed-out after ${flags.timeout} seconds${progress ? pendingRegions(version) : ""}.`);
+            await sleep(flags.interval * 1000);
+          }
+        } finally {
+          progress?.stop();
         }
       }),
     );
@@ -74,6 +91,30 @@ function holds(flags: WaitFlags, version: Json | undefined): boolean {
   const state = (version.properties as Json | undefined)?.provisioningState;
   if (state === "Failed") throw new CliError(409, "OperationFailed", "The operation failed: the image version's provisioningState is Failed.");
   return state === "Succeeded";
+}
+
+const rowsOf = (version: Json | undefined): ReplicationRow[] =>
+  ((version?.properties as { replicationStatus?: { summary?: ReplicationRow[] } } | undefined)?.replicationStatus?.summary ?? []);
+
+/**
+ * --replicated: every target region Completed. A version that failed to build is never copied;
+ * a failed copy is retried by the server, so it ends the wait only with --fail-on-failed.
+ */
+function replicated(flags: WaitFlags, version: Json | undefined, progress: ReplicationProgress): boolean {
+  const rows = rowsOf(version);
+  progress.show(rows);
+  const failed = rows.find((row) => row.state === "Failed");
+  if ((version?.properties as Json | undefined)?.provisioningState === "Failed") {
+    throw new CliError(409, "OperationFailed", `The operation failed: the image version's provisioningState is Failed.${failed?.details ? ` ${failed.region}: ${failed.details}` : ""}`);
+  }
+  if (failed && flags.failOnFailed) throw new Error(`Replication to ${failed.region} failed: ${failed.details ?? "no details"}`);
+  return rows.length > 0 && rows.every((row) => row.state === "Completed");
+}
+
+/** What the regions not yet complete were doing when the wait gave up. */
+function pendingRegions(version: Json | undefined): string {
+  const pending = rowsOf(version).filter((row) => row.state !== "Completed");
+  return pending.length === 0 ? "" : `: ${pending.map((row) => `${row.region} is ${row.state} (${row.progress ?? 0}%)`).join(", ")}`;
 }
 
 /** A condition's value: `a || b` and `a && b` left to right, the way JMESPath gives them. */

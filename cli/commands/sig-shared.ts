@@ -144,14 +144,14 @@ export function defined(properties: Json): Json | undefined {
 
 /**
  * az's generic update: GET the resource, edit it, PUT it back whole. id, name and type are the
- * server's to set, so they stay out of the body.
+ * server's to set, so they stay out of the body. With `wait` false (--no-wait), the PUT's first answer.
  */
-export async function genericUpdate(client: VitrineClient, path: string, edit: (resource: Json) => void): Promise<unknown> {
+export async function genericUpdate(client: VitrineClient, path: string, edit: (resource: Json) => void, options: { wait?: boolean } = {}): Promise<unknown> {
   const url = withApiVersion(path);
   const resource = (await client.request("GET", url)).body as Json;
   edit(resource);
   const { id: _id, name: _name, type: _type, ...body } = resource;
-  return (await client.request("PUT", url, body)).body;
+  return (await client.request("PUT", url, body, options)).body;
 }
 
 /** The resource's `properties`, created if absent. */

@@ -160,6 +160,8 @@ export const galleryImageVersionKind: ResourceKind = {
   finish: (props, context) => ({
     ...props,
     publishingProfile: finishProfile(publishingProfileOf(props), context),
+    // As Azure shows it; az's --allow-replicated-location-deletion needs it there to update.
+    safetyProfile: { allowDeletionOfReplicatedLocations: false, ...(props.safetyProfile as Record<string, unknown> | undefined), reportedForPolicyViolation: false },
     provisioningState: props.provisioningState ?? "Creating",
   }),
 };

@@ -261,6 +261,45 @@ describe("the gallery lifecycle through az 2.45", { skip: existsSync(AZ) ? false
     assert.equal(await ok("disk", "delete", "-g", RG, "-n", "disk1", "--yes"), undefined);
   });
 
+  it("adds a target region with --add, and removes one with --remove only where the safety profile allows it", async () => {
+    assert.equal(((await ok("disk", "create", "-g", RG, "-n", "disk2", "--size-gb", "1", "-l", LOCATION, "--hyper-v-generation", "V2")) as Json).provisioningState, "Succeeded");
+    assert.equal(((await ok("snapshot", "create", "-g", RG, "-n", "snap2", "--source", "disk2", "-l", LOCATION, "--hyper-v-generation", "V2")) as Json).provisioningState, "Succeeded");
+    const version = ["-i", "img1", "-e", "1.1.0"];
+    const regionsOf = (resource: unknown) => (((resource as Json).publishingProfile as Json).targetRegions as Json[]).map((r) => r.name);
+    await ok(...sig("image-version", "create", ...version, "--os-snapshot", "snap2", "--target-regions", "westus"));
+
+    const added = await ok(...sig("image-version", "update", ...version, "--add", "publishingProfile.targetRegions", "name=eastus"));
+    assert.deepEqual(regionsOf(added), ["westus", "eastus"]);
+    const status = ((await ok(...sig("image-version", "show", ...version, "--expand", "ReplicationStatus"))) as Json).replicationStatus as { aggregatedState: string; summary: Json[] };
+    assert.equal(status.aggregatedState, "Completed", "the update's operation ends once the added region is complete");
+    assert.deepEqual(status.summary.map((row) => [row.region, row.state]), [["westus", "Completed"], ["eastus", "Completed"]]);
+
+    const stderr = await refused(1, "OperationNotAllowed", ...sig("image-version", "update", ...version, "--remove", "publishingProfile.targetRegions", "1"));
+    assert.match(stderr, /East US.*allowDeletionOfReplicatedLocations is false/);
+    assert.deepEqual(regionsOf(await ok(...sig("image-version", "show", ...version))), ["westus", "eastus"]);
+
+    const removed = await ok(...sig("image-version", "update", ...version, "--remove", "publishingProfile.targetRegions", "1", "--set", "safetyProfile.allowDeletionOfReplicatedLocations=true"));
+    assert.deepEqual(regionsOf(removed), ["westus"]);
+    assert.equal(((removed as Json).safetyProfile as Json).allowDeletionOfReplicatedLocations, true);
+
+    // az's own flags: create sends the safety profile (and the replication mode), so update's flag finds it to set.
+    const other = ["-i", "img1", "-e", "1.2.0"];
+    const created = (await ok(
+      ...sig("image-version", "create", ...other, "--os-snapshot", "snap2", "--target-regions", "westus", "eastus", "--replication-mode", "Shallow", "--allow-replicated-location-deletion", "false"),
+    )) as Json;
+    assert.equal((created.publishingProfile as Json).replicationMode, "Shallow");
+    assert.equal((created.safetyProfile as Json).allowDeletionOfReplicatedLocations, false);
+    await refused(1, "OperationNotAllowed", ...sig("image-version", "update", ...other, "--remove", "publishingProfile.targetRegions", "1"));
+    const allowed = await ok(...sig("image-version", "update", ...other, "--remove", "publishingProfile.targetRegions", "1", "--allow-replicated-location-deletion", "true"));
+    assert.deepEqual(regionsOf(allowed), ["westus"]);
+
+    assert.equal(await ok(...sig("image-version", "delete", ...other)), undefined);
+
+    assert.equal(await ok(...sig("image-version", "delete", ...version)), undefined);
+    assert.equal(await ok("snapshot", "delete", "-g", RG, "-n", "snap2"), undefined);
+    assert.equal(await ok("disk", "delete", "-g", RG, "-n", "disk2", "--yes"), undefined);
+  });
+
   it("deletes the image definitions, the gallery and the resource group", async () => {
     for (const name of ["img1", "myImage1", "myImage2", "myImage3"]) {
       assert.equal(await ok(...sig("image-definition", "delete", "-i", name)), undefined);

@@ -3,6 +3,7 @@
 // connection.json of the data dir it is given, and nothing else.
 
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 
 const CLI = resolve(process.cwd(), "dist/cli/vitrine.js");
@@ -38,6 +39,23 @@ export function runCli(args: string[], extraEnv: Record<string, string> = {}): P
         json = undefined;
       }
       done({ code, stdout, stderr, json });
+    });
+  });
+}
+
+/** Where `script` (util-linux) is not installed, the reason to skip a test that needs a terminal. */
+export const terminalSkip = existsSync("/usr/bin/script") ? false : "/usr/bin/script (util-linux) is not installed: it gives the CLI a terminal";
+
+/**
+ * Runs the CLI with a pseudo-terminal as its stdin, stdout and stderr (util-linux `script`), 160
+ * columns wide; `output` is what the terminal received, escape sequences included.
+ */
+export function runCliInTerminal(args: string[]): Promise<{ code: number; output: string }> {
+  const quote = (word: string) => `'${word.replace(/'/g, "'\\''")}'`;
+  const command = `stty cols 160 rows 40; exec ${[process.execPath, CLI, ...args].map(quote).join(" ")}`;
+  return new Promise((done) => {
+    execFile("/usr/bin/script", ["-qefc", command, "/dev/null"], { env: cleanEnvironment({}), maxBuffer: 16 * 1024 * 1024 }, (error, stdout) => {
+      done({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, output: stdout });
     });
   });
 }

@@ -1,9 +1,11 @@
-// `vitrine billing report` against a version replicated to three regions with two replicas each:
-// the Azure-equivalent bill (six replicas by occupied size, egress into the two other regions) and
-// what Vitrine really stored and moved, where identical chunks are kept once per target.
+// A version replicated to three regions with two replicas each, through the vitrine CLI:
+// `vitrine billing report` (the Azure-equivalent bill: six replicas by occupied size, egress into
+// the two other regions; and what Vitrine really stored and moved, identical chunks kept once per
+// target), and the scaling advice of `vitrine sig image-version show`.
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { raw as rawRequest } from "../support/clients.js";
 import { makeRawImage, makeTempDir, qemuSkip } from "../support/images.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { runCli, type CliRun } from "./cli-runner.js";
@@ -17,7 +19,7 @@ interface Report {
   deduplicated: { storedBytes: number; movedBetweenRegionsBytes: number; movedInRegionBytes: number };
 }
 
-describe("vitrine billing report", { skip: qemuSkip }, () => {
+describe("a version in three regions, two replicas each", { skip: qemuSkip }, () => {
   let server: TestServer;
   let scratch: Awaited<ReturnType<typeof makeTempDir>>;
   let vitrine: (...args: string[]) => Promise<CliRun>;
@@ -66,5 +68,25 @@ describe("vitrine billing report", { skip: qemuSkip }, () => {
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /westeurope\s+Standard_LRS\s+2 replica\(s\)\s+0\.01 GiB\s+8\.00 USD/);
     assert.match(table.stdout, /Vitrine stored 0\.01 GiB .* moved 0\.00 GiB between regions/);
+  });
+
+  it("warns when a region sees more deployments at once than its replicas serve (one per 20)", async () => {
+    const show = () => vitrine("sig", "image-version", "show", "-g", "rg", "-r", "g", "-i", "d", "-e", "1.0.0", "--expand", "ReplicationStatus");
+    assert.doesNotMatch((await show()).stderr, /warning/, "no deployments yet");
+    const { connection } = server;
+    const version = `/subscriptions/${connection.subscriptionId}/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/d/versions/1.0.0`;
+    // 41 disks from the version in eastus at once: two replicas serve 40.
+    const created = await Promise.all(
+      Array.from({ length: 41 }, (_, i) =>
+        rawRequest(connection, "PUT", `/subscriptions/${connection.subscriptionId}/resourceGroups/rg/providers/Microsoft.Compute/disks/vm-${i}?api-version=2025-01-02`, {
+          body: { location: "eastus", properties: { creationData: { createOption: "FromImage", galleryImageReference: { id: version } } } },
+        }),
+      ),
+    );
+    assert.ok(created.every((response) => response.status < 300));
+    const shown = await show();
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stderr, /^warning: eastus saw 41 deployments within 60 s, and has 2 replica\(s\): .* 3 here \(--target-regions eastus=3\)/m);
+    assert.doesNotMatch(shown.stderr, /westus|westeurope/);
   });
 });
