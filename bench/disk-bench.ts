@@ -6,15 +6,14 @@
 // `npm run bench` runs it after the other benchmarks; `node dist/bench/disk-bench.js` alone.
 // BENCH_IMAGE_GIB (4), BENCH_SPARSE_GIB (1024), BENCH_RUNS (3), BENCH_UPLOAD_CONCURRENCY (8),
 // BENCH_DOWNLOAD_CONCURRENCY (8) and BENCH_DIR (the OS temp dir) configure it.
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { ensureTlsMaterial } from "../src/identity/certificates.js";
+import { runWithBenchCa, startFileServer, type FileServer } from "./bench-processes.js";
 import { makeBenchImages, type BenchImages } from "./disk-images.js";
 import { bareHttps, controlPlaneLatency, copyFile, downloadDisk, ingestByCli, ingestByImport, ingestByUpload, ingestLocally, settle, type CopyTiming, type IngestTiming, type Timing } from "./disk-figures.js";
 import { median, printSummary, reportCost, reportLatency, reportMemory, reportSpeed } from "./disk-report.js";
@@ -33,36 +32,9 @@ const SETTLE_AFTER_DELETE_MS = 6000;
 const run = promisify(execFile);
 const self = fileURLToPath(import.meta.url);
 
-/**
- * Runs the disk benchmarks in a child process: the storage SDK trusts the bench servers' CA only
- * through NODE_EXTRA_CA_CERTS, which Node reads once at start.
- */
+/** Runs the disk benchmarks in a child process that trusts the bench servers' CA (bench-processes.ts). */
 export async function runDiskBench(): Promise<void> {
-  const caDir = await mkdtemp(join(tmpdir(), "vitrine-bench-ca-"));
-  try {
-    const tls = await ensureTlsMaterial(caDir);
-    const child = spawn(process.execPath, [self], { stdio: "inherit", env: { ...env, BENCH_CA_DIR: caDir, NODE_EXTRA_CA_CERTS: tls.caCertFile } });
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-    if (code !== 0) throw new Error(`the disk benchmarks failed (exit code ${code})`);
-  } finally {
-    await rm(caDir, { recursive: true, force: true });
-  }
-}
-
-/**
- * The range-serving file server over `dir` (HTTPS with the certificate in `tlsDir`, and the page
- * ranges of the files `listed`, found before it answers), in its own process; its base URL.
- */
-async function startFileServer(dir: string, tlsDir?: string, listed: string[] = []): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [join(self, "..", "range-file-server.js"), dir, ...(tlsDir || listed.length > 0 ? [tlsDir ?? "-", ...listed] : [])], { stdio: ["pipe", "pipe", "inherit"] });
-  const lines = createInterface({ input: child.stdout });
-  const first = await new Promise<string>((resolve, reject) => {
-    lines.once("line", resolve);
-    child.once("exit", (code) => reject(new Error(`the file server exited with ${code}`)));
-  });
-  lines.close();
-  const { port } = JSON.parse(first) as { port: number };
-  return { url: `${tlsDir ? "https" : "http"}://127.0.0.1:${port}`, stop: () => child.stdin.end() };
+  await runWithBenchCa(self, "the disk benchmarks");
 }
 
 function check(what: string, timing: IngestTiming, expected: string): IngestTiming {
@@ -79,8 +51,8 @@ async function removeAndSettle(paths: string[]): Promise<void> {
 
 async function measure(caDir: string): Promise<void> {
   const work = await mkdtemp(join(env.BENCH_DIR ?? tmpdir(), "vitrine-disk-bench-"));
-  let fileServer: { url: string; stop: () => void } | undefined;
-  let bareServer: { url: string; stop: () => void } | undefined;
+  let fileServer: FileServer | undefined;
+  let bareServer: FileServer | undefined;
   let garbage: string[] = [];
   const peaks = new Map<string, number[]>();
   const peak = (what: string, bytes: number) => peaks.set(what, [...(peaks.get(what) ?? []), bytes]);

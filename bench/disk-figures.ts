@@ -14,8 +14,8 @@ import type { BenchServer } from "./disk-server.js";
 import { downloadFile, uploadFile } from "./page-blob-transfer.js";
 
 const run = promisify(execFile);
-const GROUP = "bench";
-const LOCATION = "westus";
+export const GROUP = "bench";
+export const LOCATION = "westus";
 /** Sequential GETs timed while the server is idle. */
 const IDLE_GETS = 1000;
 

@@ -69,20 +69,39 @@ async function qemuImg(...args: string[]): Promise<void> {
   await run("qemu-img", args, { maxBuffer: 16 * MIB });
 }
 
-export async function makeBenchImages(dir: string, imageGib: number, sparseGib: number): Promise<BenchImages> {
+/** qemu-img's fixed VHD of a raw disk (sparse where the raw is). */
+export async function fixedVhdOf(raw: string, vhd: string): Promise<void> {
+  await qemuImg("convert", "-O", "vpc", "-o", "subformat=fixed,force_size=on", raw, vhd);
+}
+
+export interface RawImage {
+  size: number;
+  /** The non-zero chunks and their digests: what an ingest of the raw disk stores. */
+  chunks: ManifestChunk[];
+  /** The content digest an ingest must arrive at. */
+  digest: string;
+}
+
+/** The raw disk of `imageGib` GiB at `path`: runs of data and holes, half each. */
+export async function makeRawImage(path: string, imageGib: number): Promise<RawImage> {
   const size = Math.round(imageGib * GIB);
   if (size < 2 * RUN || size % (2 * RUN) !== 0) throw new RangeError(`BENCH_IMAGE_GIB must be a multiple of ${(2 * RUN) / GIB} GiB`);
+  await writeRaw(path, size, size, (offset) => offset);
+  const chunks = await dataChunks(path, size);
+  return { size, chunks, digest: contentDigest(size, chunks) };
+}
+
+export async function makeBenchImages(dir: string, imageGib: number, sparseGib: number): Promise<BenchImages> {
   const sparseSize = Math.round(sparseGib * GIB);
-  const piece = size / PIECES;
+  const piece = Math.round(imageGib * GIB) / PIECES;
   const stride = sparseSize / PIECES;
   if (piece % RUN !== 0 || stride < piece || stride % MIB !== 0) {
     throw new RangeError(`BENCH_SPARSE_GIB must be at least BENCH_IMAGE_GIB and split into ${PIECES} whole MiB; BENCH_IMAGE_GIB a multiple of ${(PIECES * RUN) / GIB} GiB`);
   }
-
   const raw = join(dir, "image.raw");
-  await writeRaw(raw, size, size, (offset) => offset);
+  const { size, chunks, digest } = await makeRawImage(raw, imageGib);
   const vhdFixed = join(dir, "image-fixed.vhd");
-  await qemuImg("convert", "-O", "vpc", "-o", "subformat=fixed,force_size=on", raw, vhdFixed);
+  await fixedVhdOf(raw, vhdFixed);
   const qcow2 = join(dir, "image.qcow2");
   await qemuImg("convert", "-O", "qcow2", raw, qcow2);
 
@@ -98,7 +117,6 @@ export async function makeBenchImages(dir: string, imageGib: number, sparseGib: 
   await rm(sparseRaw);
 
   // Chunk k of the small disk is chunk place(k) of the large one (pieces and strides are whole MiB).
-  const chunks = await dataChunks(raw, size);
   const moved = chunks.map(({ index, digest }) => ({ index: (Math.floor((index * CHUNK_SIZE) / piece) * stride + ((index * CHUNK_SIZE) % piece)) / CHUNK_SIZE, digest }));
   return {
     size,
@@ -108,7 +126,7 @@ export async function makeBenchImages(dir: string, imageGib: number, sparseGib: 
     qcow2,
     sparseSize,
     sparseQcow2,
-    digest: contentDigest(size, chunks),
+    digest,
     sparseDigest: contentDigest(sparseSize, moved),
   };
 }
@@ -131,7 +149,7 @@ async function dataChunks(path: string, size: number): Promise<ManifestChunk[]> 
   return chunks;
 }
 
-function contentDigest(size: number, chunks: ManifestChunk[]): string {
+export function contentDigest(size: number, chunks: ManifestChunk[]): string {
   const encoded = encodeManifest({ version: 1, size, chunkSize: CHUNK_SIZE, chunks, occupiedBytes: chunks.length * CHUNK_SIZE });
   return `sha256:${manifestDigest(encoded)}`;
 }

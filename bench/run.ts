@@ -6,9 +6,11 @@
 //    store code, against SQLite: what the scaled-out store costs per write.
 // 3. The disk data plane (bench/disk-bench.ts, docs/benchmarks.md): ingest, download, memory and
 //    latency against cp of the same image. BENCH_DISKS=0 leaves it out.
+// 4. Replication between regions (bench/replication-bench.ts): a full copy against cp, a delta
+//    copy against rsync. BENCH_REPLICATION=0 leaves it out.
 
 import { Agent, createServer, request } from "node:https";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
@@ -19,6 +21,7 @@ import { ensureTlsMaterial } from "../src/identity/certificates.js";
 import type { MetadataStore, ResourceRecord } from "../src/ports/metadata-store.js";
 import { openMetadataStore } from "../src/store/open-store.js";
 import { runDiskBench } from "./disk-bench.js";
+import { runReplicationBench } from "./replication-bench.js";
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 2000);
 const WRITES = Number(process.env.BENCH_WRITES ?? 1000);
@@ -74,6 +77,7 @@ async function armReadPath(): Promise<void> {
   agent.destroy();
   bare.close();
   await vitrine.close();
+  rmSync(dataDir, { recursive: true, force: true });
 }
 
 function put(agent: Agent, url: string, token: string, body: unknown): Promise<number> {
@@ -116,9 +120,11 @@ async function timeWrites(store: MetadataStore): Promise<number> {
 }
 
 async function metadataWrites(): Promise<void> {
-  const sqlite = await openMetadataStore(`sqlite:${join(mkdtempSync(join(tmpdir(), "vitrine-bench-")), "bench.db")}`);
+  const sqliteDir = mkdtempSync(join(tmpdir(), "vitrine-bench-"));
+  const sqlite = await openMetadataStore(`sqlite:${join(sqliteDir, "bench.db")}`);
   const sqliteMs = await timeWrites(sqlite);
   await sqlite.close();
+  rmSync(sqliteDir, { recursive: true, force: true });
   const base = process.env.VITRINE_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432";
   const name = `vitrine_bench_${process.pid}`;
   const admin = new pg.Client({ connectionString: `${base}/postgres` });
@@ -151,3 +157,4 @@ function report(what: string, baseline: string, count: number, baselineMs: numbe
 await armReadPath();
 await metadataWrites();
 if (process.env.BENCH_DISKS !== "0") await runDiskBench();
+if (process.env.BENCH_REPLICATION !== "0") await runReplicationBench();

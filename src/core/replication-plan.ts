@@ -8,8 +8,11 @@
 // - Standard_LRS: one standard target;
 // - Standard_ZRS: one standard target in each of three zones, so that losing a zone loses nothing;
 // - Premium_LRS: one premium target.
-// Replicas of one version in one region go to different targets where the region has enough, and
-// new ones to the least-loaded targets, so that more replicas serve more deployments.
+// Replicas of one version in one region go to different targets where the region has enough, so
+// that more replicas serve more deployments; among the others the least-loaded target is chosen
+// when the caller says how loaded they are, else the first by id. The service passes no load
+// today: successive versions then land on the same targets, where they share their chunks (what
+// makes a next version's copy a delta).
 
 import { distanceKm, findRegion } from "./regions.js";
 
