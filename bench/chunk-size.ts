@@ -5,6 +5,7 @@
 // BENCH_IMAGE_GIB (default 32), BENCH_TRIALS (20) and BENCH_HASH_MIB (1024) scale it.
 import { createHash, randomBytes } from "node:crypto";
 import { arch, cpus } from "node:os";
+import { seededRandom } from "./seeded-random.js";
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -18,17 +19,6 @@ const HASH_MIB = Number(process.env.BENCH_HASH_MIB ?? 1024);
 const MANIFEST_HEADER = 24;
 const MANIFEST_ENTRY = 36;
 
-/** A seeded generator (mulberry32), so that every run changes the same blocks. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** `count` distinct block numbers below `blocks`, by a partial Fisher-Yates shuffle. */
 function pickBlocks(blocks: number, count: number, next: () => number): number[] {
@@ -75,7 +65,7 @@ function main(): void {
   const changedCount = Math.round(blocks * CHANGED_SHARE);
   const touched = new Map<number, number>(CHUNK_SIZES.map((chunkSize) => [chunkSize, 0]));
   for (let trial = 0; trial < TRIALS; trial++) {
-    const changed = pickBlocks(blocks, changedCount, random(trial + 1));
+    const changed = pickBlocks(blocks, changedCount, seededRandom(trial + 1));
     for (const chunkSize of CHUNK_SIZES) touched.set(chunkSize, (touched.get(chunkSize) ?? 0) + touchedChunks(changed, chunkSize));
   }
   const data = randomBytes(8 * MIB);

@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { CHUNK_SIZE, type ManifestChunk } from "../src/blob/manifest.js";
 import { sha256Hex } from "../src/blob/digest.js";
 import { contentDigest, fixedVhdOf, makeRawImage } from "./disk-images.js";
+import { seededRandom } from "./seeded-random.js";
 
 const run = promisify(execFile);
 /** The seed of the changed blocks' positions. */
@@ -34,17 +35,6 @@ export interface ReplicationImages {
   changedBytes: number;
 }
 
-/** mulberry32: a small seeded generator, so that the changed blocks are the same in every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** `count` distinct items of `items`, drawn by a partial Fisher-Yates shuffle, in their original order. */
 function pick<T extends { index: number }>(items: readonly T[], count: number, next: () => number): T[] {
@@ -70,7 +60,7 @@ export async function makeReplicationImages(dir: string, imageGib: number, chang
   const { size, chunks, digest } = await makeRawImage(first.raw, imageGib);
   await fixedVhdOf(first.raw, first.vhd);
 
-  const changed = pick(chunks, Math.round((chunks.length * changedPercent) / 100), random(SEED));
+  const changed = pick(chunks, Math.round((chunks.length * changedPercent) / 100), seededRandom(SEED));
   const digests = new Map<number, string>();
   await run("cp", ["--sparse=always", first.raw, second.raw]);
   const file = await open(second.raw, "r+");
