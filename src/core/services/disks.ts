@@ -217,8 +217,11 @@ export class Disks {
   }
 
   private async saveState(record: ResourceRecord, diskState: string, internal: DiskInternal, provisioningState?: string, extra: Props = {}): Promise<ResourceRecord> {
-    const current = (await this.deps.resources.find(record.id)) ?? record;
-    const properties = { ...propertiesOf(current), ...extra, diskState, ...(provisioningState && { provisioningState }) };
-    return this.deps.resources.save({ ...current, body: { ...current.body, properties }, internal: { ...internal } });
+    const saved = await this.deps.resources.modify(record.id, (current) => {
+      const properties = { ...propertiesOf(current), ...extra, diskState, ...(provisioningState && { provisioningState }) };
+      return { ...current, body: { ...current.body, properties }, internal: { ...internal } };
+    });
+    if (!saved) throw errors.resourceNotFound(record.id.split("/providers/")[1] ?? record.id, record.resourceGroup);
+    return saved;
   }
 }

@@ -326,11 +326,14 @@ export class ImageVersions implements ImageHolder {
     };
   }
 
-  /** Re-reads the record and applies a change, so background saves do not undo a client's update. */
+  /** Applies a change to the record as it is now (TrackedResources.modify), so background saves and a client's update do not undo each other. */
   private async update(id: string, internal: (current: VersionInternal) => VersionInternal, properties?: (current: Props) => Props): Promise<void> {
-    const current = await this.require(id);
-    const body = properties ? { ...current.body, properties: properties(propertiesOf(current)) } : current.body;
-    await this.deps.resources.save({ ...current, body, internal: { ...internal(internalOf(current)) } });
+    const updated = await this.deps.resources.modify(id, (current) => ({
+      ...current,
+      body: properties ? { ...current.body, properties: properties(propertiesOf(current)) } : current.body,
+      internal: { ...internal(internalOf(current)) },
+    }));
+    if (!updated) await this.require(id);
   }
 
   private async require(id: string): Promise<ResourceRecord> {

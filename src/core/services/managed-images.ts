@@ -116,9 +116,7 @@ export class ManagedImages implements ImageHolder {
   }
 
   private async save(id: string, internal: ImageInternal, properties: (current: Props) => Props): Promise<void> {
-    const current = await this.deps.resources.find(id);
-    if (!current) return;
-    await this.deps.resources.save({ ...current, body: { ...current.body, properties: properties(propertiesOf(current)) }, internal: { ...internal } });
+    await this.deps.resources.modify(id, (current) => ({ ...current, body: { ...current.body, properties: properties(propertiesOf(current)) }, internal: { ...internal } }));
   }
 }
 

@@ -47,6 +47,8 @@ export interface TrackedResourceDeps {
 
 export class TrackedResources {
   private readonly regionStorage: (region: string) => RegionStorage;
+  /** Per resource key, the last write queued by this process (serialized). */
+  private readonly writes = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: TrackedResourceDeps) {
     this.regionStorage = deps.regionStorage ?? defaultRegionStorage;
@@ -85,7 +87,11 @@ export class TrackedResources {
   }
 
   /** PUT: create, or replace what may change. `onCreate` runs only when the resource is new. */
-  async put(ref: ResourceRef, raw: unknown, onCreate?: OnCreate): Promise<{ record: ResourceRecord; created: boolean }> {
+  put(ref: ResourceRef, raw: unknown, onCreate?: OnCreate): Promise<{ record: ResourceRecord; created: boolean }> {
+    return this.serialized(keyOf(idOf(ref)), () => this.putNow(ref, raw, onCreate));
+  }
+
+  private async putNow(ref: ResourceRef, raw: unknown, onCreate?: OnCreate): Promise<{ record: ResourceRecord; created: boolean }> {
     const { kind } = ref;
     const name = lastName(ref);
     const existing = await this.deps.store.getResource(keyOf(idOf(ref)));
@@ -104,8 +110,40 @@ export class TrackedResources {
     return { record: await this.create(ref, body, location, onCreate), created: true };
   }
 
-  /** Stores a changed record (state transitions of disks, versions, ...): body and internal data. */
-  async save(record: ResourceRecord): Promise<ResourceRecord> {
+  /**
+   * Changes a stored record (state transitions and progress of disks, images, versions): `change`
+   * gets it as it is now and returns it changed. Runs after this process's other writes of the
+   * same resource (client PUTs and PATCHes included), so that neither undoes the other; undefined
+   * when the resource is gone.
+   */
+  modify(id: string, change: (current: ResourceRecord) => ResourceRecord): Promise<ResourceRecord | undefined> {
+    return this.serialized(keyOf(id), async () => {
+      const current = await this.find(id);
+      return current && this.save(change(current));
+    });
+  }
+
+  /**
+   * Runs `work` once this process's writes of the same resource queued before it have settled.
+   * Across processes (several servers on PostgreSQL) this is not enough: that needs a
+   * compare-and-swap in the store.
+   */
+  private serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const before = this.writes.get(key) ?? Promise.resolve();
+    const run = before.then(work);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.writes.set(key, settled);
+    void settled.then(() => {
+      if (this.writes.get(key) === settled) this.writes.delete(key);
+    });
+    return run;
+  }
+
+  /** Stores a changed record: body and internal data. */
+  private async save(record: ResourceRecord): Promise<ResourceRecord> {
     const updated = await this.deps.store.updateResource({ ...record, updatedAt: this.deps.clock.now().toISOString() });
     if (!updated) throw errors.resourceNotFound(record.id.split("/providers/")[1] ?? record.id, record.resourceGroup);
     return updated;
@@ -122,7 +160,11 @@ export class TrackedResources {
   }
 
   /** PATCH: merge the supplied properties and tags into the resource, then apply as an update. */
-  async patch(ref: ResourceRef, raw: unknown): Promise<ResourceRecord> {
+  patch(ref: ResourceRef, raw: unknown): Promise<ResourceRecord> {
+    return this.serialized(keyOf(idOf(ref)), () => this.patchNow(ref, raw));
+  }
+
+  private async patchNow(ref: ResourceRef, raw: unknown): Promise<ResourceRecord> {
     const existing = await this.get(ref);
     const patch = conform(raw, armSchemas[ref.kind.updateSchema], { root: ref.kind.root, requireRequired: false }) as Props;
     const merged = mergePatch(existing.body, patch);
