@@ -118,12 +118,11 @@ export class BlobDiskContent implements DiskContent {
         `the last 512 bytes of the upload are not the footer of a fixed VHD of ${size} bytes. Upload a fixed VHD (qemu-img convert -O vpc -o subformat=fixed,force_size=on) whose size is the disk's uploadSizeBytes.`,
       );
     }
-    const toRead = staged.extents;
     const image: DiskImage = {
       format: "vhd-fixed",
       virtualSize: size,
       extents: async function* () {
-        for (const extent of toRead) {
+        for (const extent of staged.extents) {
           const end = Math.min(extent.offset + extent.length, size);
           if (extent.offset < end) yield { offset: extent.offset, length: end - extent.offset };
         }
@@ -141,25 +140,32 @@ export class BlobDiskContent implements DiskContent {
   }
 
   async copyTo(content: DiskContentRef, place: ContentPlace, onProgress?: (progress: CopyProgress) => void): Promise<DiskContentRef> {
-    const to = { ...content, region: place.region, targets: [...(place.targets ?? [])].sort() };
+    const { targets: _from, ...rest } = content;
+    const targets = [...(place.targets ?? [])].sort();
+    const to: DiskContentRef = { ...rest, region: place.region, ...(targets.length > 0 && { targets }) };
     const bytesPerSecond = content.region === place.region ? undefined : this.pacing.interRegionBytesPerSecond;
     if (placeKey(content) !== placeKey(to)) await copyContent(content.manifestDigest, this.storeOf(content), this.storeOf(to), onProgress, { ...(bytesPerSecond && { bytesPerSecond }) });
-    if (to.targets.length === 0) delete (to as { targets?: unknown }).targets;
     return to;
   }
 
   /** Sweeps every store: home stores keep what home manifests and uploads in progress reference, target stores what manifests placed on them reference. */
   async collectGarbage(live: Iterable<StoredManifest>, options: { graceMs: number; now: Date }): Promise<{ deleted: number; bytesFreed: number }> {
+    // A mirrored manifest lives on each of its targets.
     const byStore = new Map<string, string[]>();
     for (const manifest of live) {
-      const keys = manifest.targets?.length ? manifest.targets.map((target) => `${manifest.region}/${target}`) : [manifest.region];
-      for (const key of keys) byStore.set(key, [...(byStore.get(key) ?? []), manifest.manifestDigest]);
+      const places = manifest.targets?.length ? manifest.targets.map((target) => ({ region: manifest.region, targets: [target] })) : [manifest];
+      for (const place of places) {
+        const key = placeKey(place);
+        const digests = byStore.get(key) ?? [];
+        digests.push(manifest.manifestDigest);
+        byStore.set(key, digests);
+      }
     }
     const total = { deleted: 0, bytesFreed: 0 };
     for (const { region, target } of await this.stores.stores()) {
-      const store = target === undefined ? this.stores.storeFor(region) : this.stores.targetStore(region, target);
+      const place = { region, targets: target === undefined ? [] : [target] };
       const liveChunks = target === undefined ? await this.staging.storedChunks(region) : [];
-      const result = await collectGarbage(store, byStore.get(target === undefined ? region : `${region}/${target}`) ?? [], { ...options, liveChunks });
+      const result = await collectGarbage(this.storeOf(place), byStore.get(placeKey(place)) ?? [], { ...options, liveChunks });
       total.deleted += result.deleted;
       total.bytesFreed += result.bytesFreed;
     }

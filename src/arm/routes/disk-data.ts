@@ -134,34 +134,36 @@ async function read(context: ServerContext, request: FastifyRequest, reply: Fast
   const content = internalOf(record).content;
   if (!content) throw errors.dataAccessDenied("The disk has no content to read.");
   if (pageList) return listPageRanges(context, request, reply, record, content);
-  const total = content.size + 512;
+  const { total, start, last, ranged } = askedRange(request, content);
   void storageHeaders(reply, record)
     .header("x-ms-blob-type", "PageBlob")
     .header("accept-ranges", "bytes")
     .header("content-type", "application/octet-stream");
-  const rangeHeader = header(request, "x-ms-range") ?? header(request, "range");
-  const [start, end] = rangeHeader ? parseRange(rangeHeader, total) : [0, total - 1];
-  if (start >= total) throw errors.invalidPageWrite(`The range starts at ${start}, past the ${total} bytes of the disk.`);
-  const last = Math.min(end, total - 1);
   void reply.header("content-length", String(last - start + 1));
-  if (rangeHeader) void reply.status(206).header("content-range", `bytes ${start}-${last}/${total}`);
+  if (ranged) void reply.status(206).header("content-range", `bytes ${start}-${last}/${total}`);
   if (request.method === "HEAD") return reply.header("content-length", String(total)).status(200).send();
   return reply.send(context.diskContent.exportVhd(content, start, last));
 }
 
 /** Get Page Ranges: the data ranges of the served VHD within the asked range (default all of it), as Storage's PageList XML. */
 async function listPageRanges(context: ServerContext, request: FastifyRequest, reply: FastifyReply, record: ResourceRecord, content: DiskContentRef): Promise<unknown> {
-  const total = content.size + 512;
-  const rangeHeader = header(request, "x-ms-range") ?? header(request, "range");
-  const [start, end] = rangeHeader ? parseRange(rangeHeader, total) : [0, total - 1];
-  if (start >= total) throw errors.invalidPageWrite(`The range starts at ${start}, past the ${total} bytes of the disk.`);
-  const ranges = await context.diskContent.pageRanges(content, start, Math.min(end, total - 1));
+  const { total, start, last } = askedRange(request, content);
+  const ranges = await context.diskContent.pageRanges(content, start, last);
   const items = ranges.map((range) => `<PageRange><Start>${range.start}</Start><End>${range.end}</End></PageRange>`).join("");
   return storageHeaders(reply, record)
     .header("x-ms-blob-content-length", String(total))
     .type("application/xml")
     .status(200)
     .send(`<?xml version="1.0" encoding="utf-8"?><PageList>${items}</PageList>`);
+}
+
+/** The bytes of the served VHD (the disk and its footer) that x-ms-range or Range asks for, all of them without one. */
+function askedRange(request: FastifyRequest, content: DiskContentRef): { total: number; start: number; last: number; ranged: boolean } {
+  const total = content.size + 512;
+  const rangeHeader = header(request, "x-ms-range") ?? header(request, "range");
+  const [start, end] = rangeHeader ? parseRange(rangeHeader, total) : [0, total - 1];
+  if (start >= total) throw errors.invalidPageWrite(`The range starts at ${start}, past the ${total} bytes of the disk.`);
+  return { total, start, last: Math.min(end, total - 1), ranged: rangeHeader !== undefined };
 }
 
 /** `bytes=a-b` (inclusive); an open end reads to `total`. */

@@ -74,7 +74,6 @@ export async function openDiskImage(reader: RangeReader, options: OpenDiskImageO
   }
 }
 
-/** The data ranges of a local file's first `size` bytes, from qemu-img, when both are at hand. */
 /**
  * Where the first `size` bytes of a raw file may hold data: from qemu-img's map of a local file's
  * holes, or from the source's own list (a page blob's page ranges); undefined when neither can say.

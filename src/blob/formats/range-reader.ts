@@ -145,7 +145,7 @@ async function listPageRanges(source: URL, agents: Record<"http:" | "https:", ht
     const url = new URL(source);
     url.searchParams.set("comp", "pagelist");
     if (marker) url.searchParams.set("marker", marker);
-    const reply = await fetchSmall(url, agents, { ...headers, "x-ms-version": PAGE_LIST_VERSION });
+    const reply = await getRetried(url, agents, { ...headers, "x-ms-version": PAGE_LIST_VERSION }, MAX_LISTING, [200], "its page ranges");
     if (reply.status !== 200) return undefined;
     if (validatorOf(reply.headers) !== validator) throw changed(source);
     const xml = reply.body.toString("utf8");
@@ -163,22 +163,7 @@ async function listPageRanges(source: URL, agents: Record<"http:" | "https:", ht
   return ranges;
 }
 
-/** A GET of a small answer (an XML listing, at most 16 MiB), retried like range reads. */
-async function fetchSmall(target: URL, agents: Record<"http:" | "https:", http.Agent>, headers: Record<string, string>): Promise<Reply> {
-  const agent = target.protocol === "https:" ? agents["https:"] : agents["http:"];
-  for (let attempt = 0; ; attempt++) {
-    const delay = RETRY_DELAYS_MS[attempt];
-    try {
-      const reply = await send(target, agent, headers, MAX_LISTING, [200]);
-      if (!RETRY_STATUSES.has(reply.status) || delay === undefined) return reply;
-    } catch (error) {
-      if (error instanceof DiskImageError) throw error;
-      if (delay === undefined) throw new DiskImageError(`${describe(target)} could not be read (its page ranges): ${(error as Error).message}`, "unsupported");
-    }
-    await sleep(delay);
-  }
-}
-
+/** The largest page listing read (an XML answer). */
 const MAX_LISTING = 16 * 1024 * 1024;
 
 function parseUrl(url: string): URL {
@@ -278,19 +263,23 @@ function parseContentRange(value: string | undefined): ContentRange | undefined 
 }
 
 /** A Range GET, retried while it fails in a way that may pass. */
-async function getRange(target: URL, agents: Record<"http:" | "https:", http.Agent>, headers: Record<string, string>, first: number, last: number): Promise<Reply> {
+function getRange(target: URL, agents: Record<"http:" | "https:", http.Agent>, headers: Record<string, string>, first: number, last: number): Promise<Reply> {
+  return getRetried(target, agents, { ...headers, range: `bytes=${first}-${last}` }, last - first + 1, [206], `bytes ${first}-${last}`);
+}
+
+/** A GET retried while it fails in a way that may pass; `read` and `limit` as for `send`, `what` names what was asked for. */
+async function getRetried(target: URL, agents: Record<"http:" | "https:", http.Agent>, headers: Record<string, string>, limit: number, read: number[], what: string): Promise<Reply> {
   const agent = target.protocol === "https:" ? agents["https:"] : agents["http:"];
-  const requestHeaders = { ...headers, range: `bytes=${first}-${last}` };
   for (let attempt = 0; ; attempt++) {
     const delay = RETRY_DELAYS_MS[attempt];
     try {
-      const reply = await send(target, agent, requestHeaders, last - first + 1, [206]);
+      const reply = await send(target, agent, headers, limit, read);
       if (!RETRY_STATUSES.has(reply.status) || delay === undefined) return reply;
     } catch (error) {
       if (error instanceof DiskImageError) throw error;
       if (delay === undefined) {
         // Unreachable, refused, or a certificate not trusted: the client's URL, not a server fault.
-        throw new DiskImageError(`${describe(target)} could not be read (bytes ${first}-${last}): ${(error as Error).message}`, "unsupported");
+        throw new DiskImageError(`${describe(target)} could not be read (${what}): ${(error as Error).message}`, "unsupported");
       }
     }
     await sleep(delay);

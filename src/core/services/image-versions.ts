@@ -15,7 +15,7 @@ import { parentIdOf } from "../resource-id.js";
 import type { Clock } from "../../ports/clock.js";
 import type { ContentPlace, DiskContent, DiskContentRef, StoredManifest } from "../../ports/disk-content.js";
 import { nearestSource, planReplicas, type RegionStorage, type Replica } from "../replication-plan.js";
-import { completeRegions, desiredRegions, regionSummaries, retryDelaySeconds, statusRow, type ReplicaState } from "./version-replicas.js";
+import { completeRegions, desiredRegions, regionSummaries, replicaKey, retryDelaySeconds, statusRow, type ReplicaState } from "./version-replicas.js";
 import type { OperationRecord, ResourceRecord } from "../../ports/metadata-store.js";
 import type { Operations } from "./operations.js";
 import { checkTraits, type ImageDisk, type ImageHolder, type ImageSources, type PendingDisk, type ResolvedSource, type SourceTraits } from "./image-sources.js";
@@ -104,7 +104,7 @@ export class ImageVersions implements ImageHolder {
   disksOf(record: ResourceRecord): { disks: ImageDisk[]; completeIn: ReadonlySet<string>; placeIn(region: string): ContentPlace } | undefined {
     const internal = internalOf(record);
     if (!internal.disks) return undefined;
-    return { disks: internal.disks, completeIn: completeRegions(internal.replicas ?? []), placeIn: (region) => this.readFrom(record, region) };
+    return { disks: internal.disks, completeIn: completeRegions(internal.replicas), placeIn: (region) => this.readFrom(record, region) };
   }
 
   async traitsOf(record: ResourceRecord): Promise<SourceTraits> {
@@ -120,7 +120,7 @@ export class ImageVersions implements ImageHolder {
   async contentFor(id: string, region: string, lun: number | undefined): Promise<DiskContentRef> {
     let record = await this.deps.resources.find(id);
     if (record?.type === "Microsoft.Compute/galleries/images") record = await this.latest(record, region);
-    if (!record || record.type !== galleryImageVersionKind.type || !completeRegions(internalOf(record).replicas ?? []).has(region)) {
+    if (!record || record.type !== galleryImageVersionKind.type || !completeRegions(internalOf(record).replicas).has(region)) {
       throw errors.galleryImageNotFound(id, findRegion(region)?.displayName ?? region);
     }
     const disk = internalOf(record).disks?.find((d) => d.lun === lun);
@@ -132,7 +132,7 @@ export class ImageVersions implements ImageHolder {
   /** The complete replica of `region` read least so far by this server, counted as read once more. */
   private readFrom(record: ResourceRecord, region: string): ContentPlace {
     const complete = (internalOf(record).replicas ?? []).filter((replica) => replica.region === region && replica.state === "Completed");
-    const key = (replica: ReplicaState) => `${record.id}/${replica.region}/${replica.index}`;
+    const key = (replica: ReplicaState) => `${record.id}/${replicaKey(replica)}`;
     const chosen = complete.sort((a, b) => (this.reads.get(key(a)) ?? 0) - (this.reads.get(key(b)) ?? 0) || a.index - b.index)[0];
     if (!chosen) return { region };
     this.reads.set(key(chosen), (this.reads.get(key(chosen)) ?? 0) + 1);
@@ -265,17 +265,16 @@ export class ImageVersions implements ImageHolder {
       const record = await this.require(id);
       const internal = internalOf(record);
       const now = this.deps.clock.now().getTime();
-      const keyOf = (replica: ReplicaState) => `${replica.region}/${replica.index}`;
       const isDue = (replica: ReplicaState) => replica.state === "Replicating" || (replica.state === "Failed" && Date.parse(replica.retryAt ?? "") <= now);
-      const due = (internal.replicas ?? []).find((replica) => which(replica) && !tried.has(keyOf(replica)) && !this.copying.has(`${id}/${keyOf(replica)}`) && isDue(replica));
+      const due = (internal.replicas ?? []).find((replica) => which(replica) && !tried.has(replicaKey(replica)) && !this.copying.has(`${id}/${replicaKey(replica)}`) && isDue(replica));
       if (!due || !internal.disks) return;
-      tried.add(keyOf(due));
+      tried.add(replicaKey(due));
       const copy = this.copyReplica(record, internal.disks, due);
-      this.copying.set(`${id}/${keyOf(due)}`, copy);
+      this.copying.set(`${id}/${replicaKey(due)}`, copy);
       try {
         await copy;
       } finally {
-        this.copying.delete(`${id}/${keyOf(due)}`);
+        this.copying.delete(`${id}/${replicaKey(due)}`);
       }
     }
   }
@@ -287,7 +286,7 @@ export class ImageVersions implements ImageHolder {
     const withComplete = (internalOf(record).replicas ?? []).filter((replica) => replica.state === "Completed").map((replica) => replica.region);
     const from = nearestSource(due.region, withComplete);
     const place = from ? this.readFrom(record, from) : { region: record.location };
-    const isDue = (replica: ReplicaState) => replica.region === due.region && replica.index === due.index;
+    const isDue = (replica: ReplicaState) => replicaKey(replica) === replicaKey(due);
     const save = (change: Partial<ReplicaState>) => this.update(id, (current) => ({ ...current, replicas: (current.replicas ?? []).map((replica) => (isDue(replica) ? { ...replica, ...change } : replica)) }));
     await save({ state: "Replicating", startedAt: this.deps.clock.now().toISOString(), bytesDone: 0, bytesCopied: 0, copiedFrom: place.region });
     const progress = this.progressSaver(id, (current, bytesDone) => ({
@@ -333,6 +332,7 @@ export class ImageVersions implements ImageHolder {
       body: properties ? { ...current.body, properties: properties(propertiesOf(current)) } : current.body,
       internal: { ...internal(internalOf(current)) },
     }));
+    // Gone meanwhile: require says so in the catalogue's words.
     if (!updated) await this.require(id);
   }
 
@@ -354,7 +354,7 @@ function candidateOf(record: ResourceRecord): LatestCandidate {
     name: record.name,
     excludeFromLatest: profile.excludeFromLatest === true,
     regionalExcludeFromLatest: new Map((profile.targetRegions ?? []).filter((r) => r.excludeFromLatest !== undefined).map((r) => [regionKey(r.name), r.excludeFromLatest === true])),
-    completeIn: completeRegions(internalOf(record).replicas ?? []),
+    completeIn: completeRegions(internalOf(record).replicas),
   };
 }
 

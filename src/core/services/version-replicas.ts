@@ -37,6 +37,9 @@ export interface RegionSummary {
   replicas: readonly ReplicaState[];
 }
 
+/** A replica's name within its version: region and index. */
+export const replicaKey = (replica: Pick<Replica, "region" | "index">): string => `${replica.region}/${replica.index}`;
+
 /** Delays before retrying a failed copy, by attempts so far; the last one repeats. */
 const RETRY_DELAYS_S = [2, 10, 30, 120, 600];
 
@@ -74,7 +77,7 @@ export function regionSummaries(replicas: readonly ReplicaState[]): Map<string, 
 }
 
 /** Regions where every replica is complete: where the version may be deployed. */
-export function completeRegions(replicas: readonly ReplicaState[]): Set<string> {
+export function completeRegions(replicas: readonly ReplicaState[] = []): Set<string> {
   return new Set([...regionSummaries(replicas).values()].filter((summary) => summary.state === "Completed").map((summary) => summary.region));
 }
 
