@@ -7,6 +7,7 @@ import { registerBillingCommands } from "./commands/billing.js";
 import { registerDiskCommands } from "./commands/disk.js";
 import { registerEnvCommand } from "./commands/env.js";
 import { registerGroupCommands } from "./commands/group.js";
+import { registerRoleCommands } from "./commands/role.js";
 import { registerServeCommand } from "./commands/serve.js";
 import { registerSigCommands } from "./commands/sig.js";
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerSigCommands(program);
   registerDiskCommands(program);
   registerBillingCommands(program);
+  registerRoleCommands(program);
   return program;
 }
 

@@ -3,7 +3,7 @@
 
 import { Billing } from "./core/services/billing.js";
 import { defaultRegionStorage } from "./core/replication-plan.js";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
@@ -21,6 +21,11 @@ import { galleryImageVersionKind } from "./core/version-kinds.js";
 import { Operations } from "./core/services/operations.js";
 import { ResourceGroups } from "./core/services/resource-groups.js";
 import { Subscriptions } from "./core/services/subscriptions.js";
+import { Access } from "./core/services/access.js";
+import { RoleAssignments } from "./core/services/role-assignments.js";
+import { RoleDefinitions } from "./core/services/role-definitions.js";
+import { GallerySharing } from "./core/services/gallery-sharing.js";
+import { SharedWithMe } from "./core/services/shared-with-me.js";
 import { Usages } from "./core/services/usages.js";
 import type { ServerContext } from "./arm/context.js";
 import { buildServer } from "./arm/server.js";
@@ -69,7 +74,9 @@ export const CONNECTION_FILE = "connection.json";
 export async function startVitrine(config: Config, options: StartOptions = {}): Promise<RunningVitrine> {
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
-  mkdirSync(config.dataDir, { recursive: true });
+  // The data dir holds the metadata store (signing keys, secret hashes) and the CA key: its owner's only.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(config.dataDir, 0o700);
   const tls = await ensureTlsMaterial(join(config.dataDir, "tls"));
   const store = await openMetadataStore(config.databaseUrl);
   try {
@@ -112,8 +119,15 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
       graceMs: config.gcGraceSeconds * 1000,
       log: (message, fields) => logs.to?.info(fields, message),
     });
+    const access = new Access({ store });
+    const roleDefinitions = new RoleDefinitions({ store, access });
     const context: ServerContext = {
       config,
+      access,
+      roleDefinitions,
+      roleAssignments: new RoleAssignments({ store, clock, access, roleDefinitions }),
+      gallerySharing: new GallerySharing({ resources: trackedResources }),
+      sharedWithMe: new SharedWithMe({ store, resources: trackedResources, access }),
       publicUrl: () => publicUrl,
       directory,
       tokens,

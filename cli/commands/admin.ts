@@ -1,9 +1,9 @@
 // `vitrine admin ...`: the client of the server's administration API (/vitrine/admin): tenants,
-// subscriptions, service principals and the region catalog. Only the administrator principal
+// subscriptions, service principals, users, groups and the region catalog. Only the administrator principal
 // that the server created at first start (the one in connection.json) may use it.
 
 import { Option, type Command } from "commander";
-import { connect, printJson, serverAction, withConnectionOptions, type ServerFlags } from "./connected-command.js";
+import { connect, printJson, serverAction, table, withConnectionOptions, type ServerFlags } from "./connected-command.js";
 
 const ADMIN = "/vitrine/admin";
 
@@ -46,10 +46,11 @@ export function registerAdminCommands(program: Command): void {
       .command("create")
       .description("Create a subscription in a tenant; prints it with its new id.")
       .requiredOption("--tenant <id>", "id of the tenant that owns the subscription")
-      .requiredOption("--display-name <name>", "display name of the subscription"),
+      .requiredOption("--display-name <name>", "display name of the subscription")
+      .option("--owner <objectId>", "object id of a user or service principal to make the subscription's Owner (the administrator is Owner everywhere)"),
     async (flags) => {
       const { client } = connect(flags);
-      printJson((await client.request("POST", `${ADMIN}/subscriptions`, { tenantId: flags.tenant, displayName: flags.displayName })).body);
+      printJson((await client.request("POST", `${ADMIN}/subscriptions`, { tenantId: flags.tenant, displayName: flags.displayName, ownerObjectId: flags.owner })).body);
     },
   );
   onServer(
@@ -105,6 +106,19 @@ export function registerAdminCommands(program: Command): void {
   );
 
   onServer(
+    sp
+      .command("consent")
+      .description("Consent to a multi-tenant application in another tenant: creates the app's service principal there (same appId and secret, its own object id).")
+      .requiredOption("--app-id <id>", "application (client) id")
+      .requiredOption("--tenant <id>", "the tenant that consents"),
+    async (flags) => {
+      const { client } = connect(flags);
+      printJson((await client.request("POST", `${ADMIN}/servicePrincipals/${encodeURIComponent(flags.appId ?? "")}/consent`, { tenantId: flags.tenant })).body);
+    },
+  );
+  registerUserAndGroupCommands(admin);
+
+  onServer(
     admin
       .command("regions")
       .description("List the regions the server knows; restricted ones need `admin subscription allow-region`.")
@@ -125,9 +139,58 @@ function printPrincipal(body: unknown): void {
   process.stderr.write("Store clientSecret now: it cannot be shown again (`vitrine admin sp reset-secret` issues a new one).\n");
 }
 
-/** az's table layout: a header, a rule under it, left-aligned columns. */
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => (row[i] ?? "").length)));
-  const line = (cells: string[]) => `${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ")}`.trimEnd();
-  return `${[line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n")}\n`;
+/** `vitrine admin user ...` and `vitrine admin group ...`: people sign in with a password; groups hold users, principals and other groups. */
+function registerUserAndGroupCommands(admin: Command): void {
+  const user = admin.command("user").description("Manage users (people who sign in with a name and password).");
+  onServer(
+    user
+      .command("create")
+      .description("Create a user; prints it, with a generated password (shown only this once) when --password is not given.")
+      .requiredOption("--tenant <id>", "id of the user's tenant")
+      .requiredOption("--user-principal-name <name>", "sign-in name, e.g. alice@contoso.example")
+      .requiredOption("--display-name <name>", "display name")
+      .option("--password <password>", "the password (default: a generated one)"),
+    async (flags) => {
+      const { client } = connect(flags);
+      const body = { tenantId: flags.tenant, userPrincipalName: flags.userPrincipalName, displayName: flags.displayName, password: flags.password };
+      printJson((await client.request("POST", `${ADMIN}/users`, body)).body);
+    },
+  );
+  onServer(user.command("list").description("List users (without passwords).").option("--tenant <id>", "only the users of this tenant"), async (flags) => {
+    const { client } = connect(flags);
+    printJson(valuesOf((await client.request("GET", `${ADMIN}/users${query(flags.tenant)}`)).body));
+  });
+
+  const group = admin.command("group").description("Manage groups; a role given to a group reaches its members and the members of groups inside it.");
+  onServer(
+    group.command("create").description("Create a group; prints it with its object id.").requiredOption("--tenant <id>", "id of the group's tenant").requiredOption("--display-name <name>", "display name"),
+    async (flags) => {
+      const { client } = connect(flags);
+      printJson((await client.request("POST", `${ADMIN}/groups`, { tenantId: flags.tenant, displayName: flags.displayName })).body);
+    },
+  );
+  onServer(group.command("list").description("List groups.").option("--tenant <id>", "only the groups of this tenant"), async (flags) => {
+    const { client } = connect(flags);
+    printJson(valuesOf((await client.request("GET", `${ADMIN}/groups${query(flags.tenant)}`)).body));
+  });
+  const member = group.command("member").description("Manage a group's members (users, service principals, groups).");
+  const memberPath = (flags: Flags) => `${ADMIN}/groups/${encodeURIComponent(flags.group ?? "")}/members`;
+  onServer(
+    member.command("add").description("Add a member to a group.").requiredOption("--group <objectId>", "the group").requiredOption("--member-id <objectId>", "the user, service principal or group to add"),
+    async (flags) => {
+      const { client } = connect(flags);
+      await client.request("POST", memberPath(flags), { memberId: flags.memberId });
+    },
+  );
+  onServer(
+    member.command("remove").description("Remove a member from a group.").requiredOption("--group <objectId>", "the group").requiredOption("--member-id <objectId>", "the member to remove"),
+    async (flags) => {
+      const { client } = connect(flags);
+      await client.request("DELETE", `${memberPath(flags)}/${encodeURIComponent(flags.memberId ?? "")}`);
+    },
+  );
+  onServer(member.command("list").description("List a group's direct members (object ids).").requiredOption("--group <objectId>", "the group"), async (flags) => {
+    const { client } = connect(flags);
+    printJson(valuesOf((await client.request("GET", memberPath(flags))).body));
+  });
 }

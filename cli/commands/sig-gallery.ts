@@ -9,6 +9,7 @@ import {
   galleryPath,
   genericUpdate,
   locationOrDefault,
+  oneOf,
   propertiesOf,
   tagsOf,
   withApiVersion,
@@ -18,6 +19,7 @@ import {
 interface CreateFlags extends ServerFlags, GalleryFlags {
   location?: string;
   description?: string;
+  permissions?: string;
   tags?: string[];
 }
 
@@ -30,12 +32,17 @@ export function registerGalleryCommands(sig: Command): void {
   withConnectionOptions(addGalleryOptions(sig.command("create").description("Create a gallery; its location defaults to the resource group's.")))
     .option("-l, --location <location>", "location (default: the resource group's)")
     .option("--description <text>", "description of the gallery")
+    .option("--permissions <permissions>", "Private (default) or Groups: Groups lets `sig share` share it with subscriptions and tenants; fixed at creation", oneOf("Private", "Groups"))
     .option("--tags <tags...>", 'space-separated tags: key[=value]; "" clears them')
     .action(
       serverAction(async (flags: CreateFlags) => {
         const { client, subscriptionId } = connect(flags);
         const location = await locationOrDefault(client, subscriptionId, flags.resourceGroup, flags.location);
-        const body = { location, tags: tagsOf(flags.tags) ?? {}, properties: flags.description === undefined ? {} : { description: flags.description } };
+        const properties = {
+          ...(flags.description !== undefined && { description: flags.description }),
+          ...(flags.permissions !== undefined && { sharingProfile: { permissions: flags.permissions } }),
+        };
+        const body = { location, tags: tagsOf(flags.tags) ?? {}, properties };
         printJson((await client.request("PUT", withApiVersion(galleryPath(subscriptionId, flags)), body)).body);
       }),
     );

@@ -6,6 +6,7 @@ import { registerApplicationCommands } from "./sig-application.js";
 import { registerGalleryCommands } from "./sig-gallery.js";
 import { registerImageDefinitionCommands } from "./sig-image-definition.js";
 import { registerImageVersionCommands } from "./sig-image-version.js";
+import { registerShareCommands } from "./sig-share.js";
 
 export function registerSigCommands(program: Command): void {
   const sig = program
@@ -15,4 +16,5 @@ export function registerSigCommands(program: Command): void {
   registerImageDefinitionCommands(sig);
   registerImageVersionCommands(sig);
   registerApplicationCommands(sig);
+  registerShareCommands(sig);
 }

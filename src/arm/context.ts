@@ -17,6 +17,11 @@ import type { Operations } from "../core/services/operations.js";
 import type { Subscriptions } from "../core/services/subscriptions.js";
 import type { Usages } from "../core/services/usages.js";
 import type { Billing } from "../core/services/billing.js";
+import type { Access } from "../core/services/access.js";
+import type { RoleAssignments } from "../core/services/role-assignments.js";
+import type { RoleDefinitions } from "../core/services/role-definitions.js";
+import type { GallerySharing } from "../core/services/gallery-sharing.js";
+import type { SharedWithMe } from "../core/services/shared-with-me.js";
 
 export interface ServerContext {
   config: Config;
@@ -24,6 +29,13 @@ export interface ServerContext {
   publicUrl(): string;
   directory: Directory;
   tokens: TokenService;
+  /** Role-based access: each request's rights, role assignments and definitions. */
+  access: Access;
+  roleAssignments: RoleAssignments;
+  roleDefinitions: RoleDefinitions;
+  /** Direct sharing of galleries with subscriptions and tenants. */
+  gallerySharing: GallerySharing;
+  sharedWithMe: SharedWithMe;
   trackedResources: TrackedResources;
   resourceGroups: ResourceGroups;
   disks: Disks;

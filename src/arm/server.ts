@@ -20,7 +20,7 @@ export function buildServer(context: ServerContext, tls: TlsOptions): FastifyIns
   const app = Fastify({
     https: { cert: tls.certPem, key: tls.keyPem },
     bodyLimit: context.config.maxBodyBytes,
-    logger: { level: context.config.logLevel },
+    logger: { level: context.config.logLevel, serializers: { req: loggedRequest } },
     genReqId: (request) => headerValue(request.headers["x-ms-client-request-id"]) ?? randomUUID(),
     forceCloseConnections: true,
     // The router's own refusals (a malformed URL, an over-long path segment) in the ARM envelope too.
@@ -61,3 +61,11 @@ export function buildServer(context: ServerContext, tls: TlsOptions): FastifyIns
 }
 
 const headerValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+
+/**
+ * What a request log line shows: never a credential. Access URLs carry their signature in the
+ * query (`sig=`), and token requests their secret in the body (never logged); headers are left out.
+ */
+function loggedRequest(request: { method: string; url: string; hostname?: string; ip?: string; id?: unknown }): Record<string, unknown> {
+  return { method: request.method, url: request.url.replace(/([?&]sig=)[^&]*/gi, "$1REDACTED"), hostname: request.hostname, remoteAddress: request.ip, id: request.id };
+}

@@ -48,7 +48,13 @@ const RESOURCES_VERSIONS = [
   "2022-12-01", "2023-07-01", "2024-03-01", "2024-07-01", "2024-11-01", "2025-03-01", "2025-04-01",
 ] as const;
 
-export type ApiVersionFamily = "gallery" | "application" | "compute" | "disk" | "resources";
+/** Microsoft.Authorization versions (role assignments and definitions); @azure/arm-authorization 9 and az 2.45 send 2022-04-01. */
+const AUTHORIZATION_VERSIONS = [
+  "2015-07-01", "2018-01-01-preview", "2018-09-01-preview", "2020-04-01-preview", "2020-08-01-preview",
+  "2020-10-01-preview", "2021-04-01-preview", "2022-01-01-preview", "2022-04-01", "2022-05-01-preview",
+] as const;
+
+export type ApiVersionFamily = "gallery" | "application" | "compute" | "disk" | "resources" | "authorization";
 
 const FAMILIES: Record<ApiVersionFamily, readonly string[]> = {
   gallery: GALLERY_VERSIONS,
@@ -56,6 +62,7 @@ const FAMILIES: Record<ApiVersionFamily, readonly string[]> = {
   compute: COMPUTE_VERSIONS,
   disk: DISK_VERSIONS,
   resources: RESOURCES_VERSIONS,
+  authorization: AUTHORIZATION_VERSIONS,
 };
 
 export const supportedApiVersions = (family: ApiVersionFamily): readonly string[] => FAMILIES[family];

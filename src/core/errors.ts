@@ -79,6 +79,46 @@ export const errors = {
   adminOnly: (objectId: string, action: string) =>
     new ArmError(403, "AuthorizationFailed", `The client ${q(objectId)} does not have authorization to perform action ${q(action)}: only the server's administrator principal may.`),
 
+  // --- access (role-based access control) ---
+  authorizationFailed: (objectId: string, action: string, scope: string) =>
+    new ArmError(
+      403,
+      "AuthorizationFailed",
+      `The client ${q(objectId)} with object id ${q(objectId)} does not have authorization to perform action ${q(action)} over scope ${q(scope)} or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+    ),
+  linkedAuthorizationFailed: (objectId: string, action: string, linkedScope: string) =>
+    new ArmError(
+      403,
+      "LinkedAuthorizationFailed",
+      `The client ${q(objectId)} has permission to perform the request, but does not have permission to perform action ${q(action)} on the linked scope(s) ${q(linkedScope)} or the linked scope(s) are invalid.`,
+    ),
+  sharedGalleryNotFound: (path: string, subscriptionId: string) =>
+    new ArmError(404, "ResourceNotFound", `The shared gallery resource ${q(path)} was not found, or is not shared with subscription ${q(subscriptionId)} or its tenant.`),
+  roleAssignmentExists: () => new ArmError(409, "RoleAssignmentExists", "The role assignment already exists."),
+  roleAssignmentNotFound: (id: string) => new ArmError(404, "RoleAssignmentNotFound", `The role assignment ${q(id)} is not found.`),
+  roleAssignmentUpdateNotPermitted: () =>
+    new ArmError(400, "RoleAssignmentUpdateNotPermitted", "Tenant ID, application ID, principal ID, and scope are not allowed to be updated."),
+  invalidRoleAssignmentId: (name: string) =>
+    new ArmError(400, "InvalidRoleAssignmentId", `The role assignment ID ${q(name)} is not valid. The role assignment ID must be a GUID.`),
+  roleDefinitionNotFound: (id: string) => new ArmError(404, "RoleDefinitionDoesNotExist", `The specified role definition with ID ${q(id)} does not exist.`),
+  roleDefinitionNameTaken: (roleName: string) =>
+    new ArmError(409, "RoleDefinitionWithSameNameExists", `A role definition cannot be updated with a name that already exists: ${q(roleName)}.`),
+  roleDefinitionHasAssignments: (name: string) =>
+    new ArmError(409, "RoleDefinitionHasAssignments", `There are existing role assignments referencing role ${q(name)}.`),
+  builtInRoleReadOnly: (roleName: string) =>
+    new ArmError(400, "RoleDefinitionBuiltInReadOnly", `The built-in role ${q(roleName)} cannot be changed or deleted.`),
+  scopeNotAssignable: (scope: string, roleName: string) =>
+    new ArmError(400, "InvalidScope", `The scope ${q(scope)} is not one of the assignable scopes of role ${q(roleName)}.`),
+  directoryObjectNotFound: (objectId: string) =>
+    new ArmError(400, "PrincipalNotFound", `Principal ${q(objectId)} does not exist in the directory.`),
+  principalTypeMismatch: (objectId: string, given: string, actual: string) =>
+    new ArmError(400, "PrincipalTypeNotSupported", `The principal ${q(objectId)} is a ${actual}, not a ${given}.`),
+  unsupportedFilter: (filter: string) =>
+    new ArmError(400, "UnsupportedQuery", `The filter ${q(filter)} is not supported. Supported: atScope(), principalId eq '{id}', assignedTo('{id}'), roleName eq '{name}', type eq '{type}', joined with 'and'.`),
+  userNameTaken: (name: string) => new ArmError(409, "ObjectConflict", `Another object with the same value for property userPrincipalName already exists: ${q(name)}.`),
+  groupCycle: (groupId: string, memberId: string) =>
+    new ArmError(400, "InvalidMembership", `Adding ${q(memberId)} to group ${q(groupId)} would make the group a member of itself.`),
+
   // --- subscriptions, groups, locations ---
   invalidSubscriptionId: (id: string) =>
     new ArmError(400, "InvalidSubscriptionId", `The provided subscription identifier ${q(id)} is malformed or invalid.`),

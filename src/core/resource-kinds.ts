@@ -76,9 +76,16 @@ export const galleryKind: ResourceKind = {
   finish: (props, context) => ({
     ...props,
     identifier: { uniqueName: `${context.subscriptionId}-${context.name.toUpperCase()}` },
+    ...(props.sharingProfile !== undefined && { sharingProfile: keptSharingGroups(props.sharingProfile, context.previous) }),
     provisioningState: "Succeeded",
   }),
 };
+
+/** The groups a gallery is shared with change only through `POST .../share`: a PUT keeps them. */
+function keptSharingGroups(profile: unknown, previous: Props | undefined): unknown {
+  const groups = ((previous?.sharingProfile ?? {}) as Props).groups;
+  return groups === undefined ? profile : { ...(profile as Props), groups };
+}
 
 const identifierOf = (props: Props): Record<string, string> => (props.identifier ?? {}) as Record<string, string>;
 

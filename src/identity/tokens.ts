@@ -3,10 +3,22 @@
 
 import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, errors as joseErrors, type JWK } from "jose";
 import type { Clock } from "../ports/clock.js";
-import type { MetadataStore, ServicePrincipalRecord } from "../ports/metadata-store.js";
+import type { MetadataStore } from "../ports/metadata-store.js";
 
 export const TOKEN_LIFETIME_SECONDS = 3600;
 const SIGNING_KEY_SETTING = "jwt-signing-key";
+
+/** Whom a token is for: a service principal (client credentials) or a user (password sign-in). */
+export interface TokenSubject {
+  tenantId: string;
+  objectId: string;
+  /** The client the token was asked by: the service principal's app, or the client a user signed in with. */
+  appId: string;
+  /** A user's sign-in name; absent for applications. */
+  userPrincipalName?: string;
+  /** Object ids of the groups the subject is in (informational: checks read membership live). */
+  groups: string[];
+}
 
 export interface TokenClaims {
   tid: string;
@@ -47,19 +59,21 @@ export class TokenService {
     return `${authorityHost}/${tenantId}/`;
   }
 
-  async issue(principal: ServicePrincipalRecord, audience: string, authorityHost: string): Promise<{ token: string; expiresIn: number }> {
+  async issue(subject: TokenSubject, audience: string, authorityHost: string): Promise<{ token: string; expiresIn: number }> {
     const now = Math.floor(this.clock.now().getTime() / 1000);
     const token = await new SignJWT({
-      tid: principal.tenantId,
-      oid: principal.objectId,
-      appid: principal.appId,
-      idtyp: "app",
+      tid: subject.tenantId,
+      oid: subject.objectId,
+      appid: subject.appId,
+      idtyp: subject.userPrincipalName === undefined ? "app" : "user",
+      ...(subject.userPrincipalName !== undefined && { upn: subject.userPrincipalName, unique_name: subject.userPrincipalName }),
+      groups: subject.groups,
       ver: "1.0",
     })
       .setProtectedHeader({ alg: "RS256", kid: this.publicJwk.kid, typ: "JWT" })
-      .setSubject(principal.objectId)
+      .setSubject(subject.objectId)
       .setAudience(audience)
-      .setIssuer(TokenService.issuer(authorityHost, principal.tenantId))
+      .setIssuer(TokenService.issuer(authorityHost, subject.tenantId))
       .setIssuedAt(now)
       .setNotBefore(now - 300)
       .setExpirationTime(now + TOKEN_LIFETIME_SECONDS)

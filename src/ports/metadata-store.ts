@@ -5,6 +5,8 @@
 // Keys: every ARM id is kept twice, as the user cased it (`id`) and lower-cased (`key`); all
 // lookups go by key, so names are case-insensitive while the user's casing is kept.
 
+import type { RoleAssignment, RoleDefinition } from "../core/authorize.js";
+
 export interface TenantRecord {
   id: string;
   displayName: string;
@@ -32,6 +34,36 @@ export interface ServicePrincipalRecord {
   secretHash: string;
   createdAt: string;
 }
+
+export interface UserRecord {
+  objectId: string;
+  tenantId: string;
+  /** The sign-in name, e.g. alice@contoso.example; unique across the server, case-insensitive. */
+  userPrincipalName: string;
+  displayName: string;
+  /** scrypt hash of the password, as for service principal secrets. */
+  passwordHash: string;
+  createdAt: string;
+}
+
+export interface GroupRecord {
+  objectId: string;
+  tenantId: string;
+  displayName: string;
+  createdAt: string;
+}
+
+export interface GroupMembership {
+  groupId: string;
+  memberId: string;
+}
+
+export type CreateAssignmentResult =
+  | { kind: "created" }
+  /** An assignment with this id exists already. */
+  | { kind: "exists"; existing: RoleAssignment }
+  /** The same principal has the same role at the same scope under another id. */
+  | { kind: "duplicate" };
 
 export interface ResourceRecord {
   /** The ARM id with the user's casing, e.g. /subscriptions/s/resourceGroups/RG1/providers/Microsoft.Compute/galleries/Gal1 */
@@ -126,6 +158,40 @@ export interface MetadataStore {
   /** Every tenant's service principal of this app id. */
   findServicePrincipals(appId: string): Promise<ServicePrincipalRecord[]>;
   listServicePrincipals(tenantId?: string): Promise<ServicePrincipalRecord[]>;
+
+  putUser(user: UserRecord): Promise<void>;
+  getUser(objectId: string): Promise<UserRecord | undefined>;
+  /** The user of this sign-in name (any casing). */
+  findUser(userPrincipalName: string): Promise<UserRecord | undefined>;
+  listUsers(tenantId?: string): Promise<UserRecord[]>;
+
+  putGroup(group: GroupRecord): Promise<void>;
+  getGroup(objectId: string): Promise<GroupRecord | undefined>;
+  listGroups(tenantId?: string): Promise<GroupRecord[]>;
+  /** Adds a member (user, service principal or group); adding one twice is not an error. */
+  addGroupMember(groupId: string, memberId: string): Promise<void>;
+  /** False when it was not a member. */
+  removeGroupMember(groupId: string, memberId: string): Promise<boolean>;
+  listGroupMembers(groupId: string): Promise<string[]>;
+  /** The direct memberships of any of these members. */
+  listMemberships(memberIds: readonly string[]): Promise<GroupMembership[]>;
+
+  /** Inserts an assignment unless its id, or the same principal, role and scope, is taken. */
+  createRoleAssignment(assignment: RoleAssignment): Promise<CreateAssignmentResult>;
+  getRoleAssignment(id: string): Promise<RoleAssignment | undefined>;
+  /** The deleted assignment, or undefined when there was none. */
+  deleteRoleAssignment(id: string): Promise<RoleAssignment | undefined>;
+  /**
+   * Assignments held by any of `principalIds`, and/or those whose scope is the root or inside
+   * `subscriptionId`; with neither, all of them.
+   */
+  listRoleAssignments(query: { principalIds?: readonly string[]; subscriptionId?: string }): Promise<RoleAssignment[]>;
+
+  /** Custom role definitions; built-in ones live in code (core/authorize.ts). */
+  putRoleDefinition(role: RoleDefinition): Promise<void>;
+  getRoleDefinition(name: string): Promise<RoleDefinition | undefined>;
+  deleteRoleDefinition(name: string): Promise<boolean>;
+  listRoleDefinitions(): Promise<RoleDefinition[]>;
 
   getResource(key: string): Promise<ResourceRecord | undefined>;
   /**

@@ -8,6 +8,11 @@ export interface Database {
   service_principals: ServicePrincipalsTable;
   resources: ResourcesTable;
   operations: OperationsTable;
+  users: UsersTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  role_assignments: RoleAssignmentsTable;
+  role_definitions: RoleDefinitionsTable;
 }
 
 export interface SettingsTable {
@@ -68,4 +73,49 @@ export interface OperationsTable {
   end_time: string | null;
   /** JSON object, or null. */
   error: string | null;
+}
+
+// Migration 0003: the directory's users and groups, and role-based access.
+
+export interface UsersTable {
+  object_id: string;
+  tenant_id: string;
+  /** Lower-cased: sign-in names are case-insensitive. */
+  user_principal_name: string;
+  display_name: string;
+  password_hash: string;
+  created_at: string;
+}
+
+export interface GroupsTable {
+  object_id: string;
+  tenant_id: string;
+  display_name: string;
+  created_at: string;
+}
+
+export interface GroupMembersTable {
+  group_id: string;
+  /** A user, service principal or group object id. */
+  member_id: string;
+}
+
+export interface RoleAssignmentsTable {
+  /** The assignment's id, lower-cased. */
+  key: string;
+  /** The scope, lower-cased without a trailing slash ("" for the root scope). */
+  scope_key: string;
+  /** The subscription the scope is in, or "" for the root scope. */
+  subscription_id: string;
+  principal_id: string;
+  role_definition_name: string;
+  /** JSON RoleAssignment. */
+  body: string;
+}
+
+export interface RoleDefinitionsTable {
+  /** The role's GUID, lower-cased. */
+  name: string;
+  /** JSON RoleDefinition. */
+  body: string;
 }

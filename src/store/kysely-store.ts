@@ -2,9 +2,13 @@
 // in as a StoreDialect.
 
 import { Migrator, type Kysely } from "kysely";
+import type { RoleAssignment, RoleDefinition } from "../core/authorize.js";
 import type {
+  CreateAssignmentResult,
   CreateResult,
   DeleteResult,
+  GroupMembership,
+  GroupRecord,
   ListQuery,
   MetadataStore,
   OperationRecord,
@@ -14,8 +18,10 @@ import type {
   SubscriptionRecord,
   TenantRecord,
   UsageCount,
+  UserRecord,
 } from "../ports/metadata-store.js";
 import type { Database } from "./database.js";
+import * as access from "./access-queries.js";
 import * as directory from "./directory-queries.js";
 import { migrationProvider } from "./migrations.js";
 import * as resources from "./resource-queries.js";
@@ -83,6 +89,82 @@ export class KyselyMetadataStore implements MetadataStore {
 
   listServicePrincipals(tenantId?: string): Promise<ServicePrincipalRecord[]> {
     return directory.listServicePrincipals(this.db, tenantId);
+  }
+
+  putUser(user: UserRecord): Promise<void> {
+    return access.putUser(this.db, user);
+  }
+
+  getUser(objectId: string): Promise<UserRecord | undefined> {
+    return access.getUser(this.db, objectId);
+  }
+
+  findUser(userPrincipalName: string): Promise<UserRecord | undefined> {
+    return access.findUser(this.db, userPrincipalName);
+  }
+
+  listUsers(tenantId?: string): Promise<UserRecord[]> {
+    return access.listUsers(this.db, tenantId);
+  }
+
+  putGroup(group: GroupRecord): Promise<void> {
+    return access.putGroup(this.db, group);
+  }
+
+  getGroup(objectId: string): Promise<GroupRecord | undefined> {
+    return access.getGroup(this.db, objectId);
+  }
+
+  listGroups(tenantId?: string): Promise<GroupRecord[]> {
+    return access.listGroups(this.db, tenantId);
+  }
+
+  addGroupMember(groupId: string, memberId: string): Promise<void> {
+    return access.addGroupMember(this.db, groupId, memberId);
+  }
+
+  removeGroupMember(groupId: string, memberId: string): Promise<boolean> {
+    return access.removeGroupMember(this.db, groupId, memberId);
+  }
+
+  listGroupMembers(groupId: string): Promise<string[]> {
+    return access.listGroupMembers(this.db, groupId);
+  }
+
+  listMemberships(memberIds: readonly string[]): Promise<GroupMembership[]> {
+    return access.listMemberships(this.db, memberIds);
+  }
+
+  createRoleAssignment(assignment: RoleAssignment): Promise<CreateAssignmentResult> {
+    return access.createRoleAssignment(this.db, assignment);
+  }
+
+  getRoleAssignment(id: string): Promise<RoleAssignment | undefined> {
+    return access.getRoleAssignment(this.db, id);
+  }
+
+  deleteRoleAssignment(id: string): Promise<RoleAssignment | undefined> {
+    return access.deleteRoleAssignment(this.db, id);
+  }
+
+  listRoleAssignments(query: { principalIds?: readonly string[]; subscriptionId?: string }): Promise<RoleAssignment[]> {
+    return access.listRoleAssignments(this.db, query);
+  }
+
+  putRoleDefinition(role: RoleDefinition): Promise<void> {
+    return access.putRoleDefinition(this.db, role);
+  }
+
+  getRoleDefinition(name: string): Promise<RoleDefinition | undefined> {
+    return access.getRoleDefinition(this.db, name);
+  }
+
+  deleteRoleDefinition(name: string): Promise<boolean> {
+    return access.deleteRoleDefinition(this.db, name);
+  }
+
+  listRoleDefinitions(): Promise<RoleDefinition[]> {
+    return access.listRoleDefinitions(this.db);
   }
 
   getResource(key: string): Promise<ResourceRecord | undefined> {

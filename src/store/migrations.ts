@@ -13,6 +13,7 @@ export function migrationProvider(dialect: SchemaDialect): MigrationProvider {
   const migrations: Record<string, Migration> = {
     "0001-initial": { up: (db) => initial(db, dialect) },
     "0002-resource-internal": { up: addResourceInternal },
+    "0003-access": { up: addAccess },
   };
   return { getMigrations: async () => migrations };
 }
@@ -20,6 +21,55 @@ export function migrationProvider(dialect: SchemaDialect): MigrationProvider {
 /** What Vitrine keeps about a resource without serving it (a disk's manifest, an upload's state). */
 async function addResourceInternal(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable("resources").addColumn("internal", "text").execute();
+}
+
+/** Users and groups of the directory, role definitions and role assignments. */
+async function addAccess(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable("users")
+    .addColumn("object_id", "text", (col) => col.primaryKey())
+    .addColumn("tenant_id", "text", (col) => col.notNull())
+    .addColumn("user_principal_name", "text", (col) => col.notNull().unique())
+    .addColumn("display_name", "text", (col) => col.notNull())
+    .addColumn("password_hash", "text", (col) => col.notNull())
+    .addColumn("created_at", "text", (col) => col.notNull())
+    .execute();
+  await db.schema
+    .createTable("groups")
+    .addColumn("object_id", "text", (col) => col.primaryKey())
+    .addColumn("tenant_id", "text", (col) => col.notNull())
+    .addColumn("display_name", "text", (col) => col.notNull())
+    .addColumn("created_at", "text", (col) => col.notNull())
+    .execute();
+  await db.schema
+    .createTable("group_members")
+    .addColumn("group_id", "text", (col) => col.notNull())
+    .addColumn("member_id", "text", (col) => col.notNull())
+    .addPrimaryKeyConstraint("group_members_pkey", ["group_id", "member_id"])
+    .execute();
+  await db.schema.createIndex("group_members_member").on("group_members").column("member_id").execute();
+  await db.schema
+    .createTable("role_assignments")
+    .addColumn("key", "text", (col) => col.primaryKey())
+    .addColumn("scope_key", "text", (col) => col.notNull())
+    .addColumn("subscription_id", "text", (col) => col.notNull())
+    .addColumn("principal_id", "text", (col) => col.notNull())
+    .addColumn("role_definition_name", "text", (col) => col.notNull())
+    .addColumn("body", "text", (col) => col.notNull())
+    .execute();
+  await db.schema
+    .createIndex("role_assignments_unique")
+    .on("role_assignments")
+    .columns(["scope_key", "principal_id", "role_definition_name"])
+    .unique()
+    .execute();
+  await db.schema.createIndex("role_assignments_principal").on("role_assignments").column("principal_id").execute();
+  await db.schema.createIndex("role_assignments_subscription").on("role_assignments").column("subscription_id").execute();
+  await db.schema
+    .createTable("role_definitions")
+    .addColumn("name", "text", (col) => col.primaryKey())
+    .addColumn("body", "text", (col) => col.notNull())
+    .execute();
 }
 
 async function initial(db: Kysely<unknown>, dialect: SchemaDialect): Promise<void> {

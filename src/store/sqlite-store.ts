@@ -1,6 +1,6 @@
 // The SQLite adapter: one better-sqlite3 connection per process, serialised by Kysely.
 
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from "kysely";
@@ -14,7 +14,13 @@ const BUSY_TIMEOUT_MS = 5000;
 
 /** Opens (creating if need be) the database at `path`, or an in-memory one; not yet migrated. */
 export function openSqliteStore(path: string): KyselyMetadataStore {
-  if (path !== MEMORY_PATH) mkdirSync(dirname(path), { recursive: true });
+  if (path !== MEMORY_PATH) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // The database holds the token signing key and secret hashes: readable by its owner only
+    // (SQLite gives its -wal and -shm files the same mode).
+    closeSync(openSync(path, "a", 0o600));
+    chmodSync(path, 0o600);
+  }
   const database = new SqliteDatabase(path);
   try {
     database.pragma("journal_mode = WAL");

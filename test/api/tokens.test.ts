@@ -2,8 +2,8 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { TokenService } from "../../src/identity/tokens.js";
-import type { MetadataStore, ServicePrincipalRecord } from "../../src/ports/metadata-store.js";
+import { TokenService, type TokenSubject } from "../../src/identity/tokens.js";
+import type { MetadataStore } from "../../src/ports/metadata-store.js";
 import { openMetadataStore } from "../../src/store/open-store.js";
 import { raw, tokenFor } from "../support/clients.js";
 import { ManualClock, startTestServer, type TestServer } from "../support/server.js";
@@ -29,7 +29,7 @@ describe("tokens through the server", () => {
 
 describe("TokenService", () => {
   const clock = new ManualClock(new Date("2030-01-01T00:00:00Z"));
-  const principal: ServicePrincipalRecord = { appId: "app", objectId: "oid", tenantId: "tid", displayName: "p", secretHash: "", createdAt: "" };
+  const principal: TokenSubject = { appId: "app", objectId: "oid", tenantId: "tid", groups: [] };
   let store: MetadataStore;
   before(async () => {
     store = await openMetadataStore("sqlite::memory:");

@@ -6,9 +6,11 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { tokenFor } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 const AZ = "/usr/bin/az";
@@ -33,13 +35,13 @@ describe("the gallery lifecycle through az 2.45", { skip: existsSync(AZ) ? false
   let configDir: string;
   let sub: string;
 
-  /** Runs `az <args> -o json` with its own config dir; resolves with the exit code (never rejects on a non-zero exit). */
-  const az = (...args: string[]): Promise<AzResult> =>
+  /** Runs `az <args> -o json` with the config dir `dir` (one per signed-in principal); resolves with the exit code (never rejects on a non-zero exit). */
+  const azIn = (dir: string, ...args: string[]): Promise<AzResult> =>
     new Promise((resolve, reject) => {
       const started = Date.now();
       const env: NodeJS.ProcessEnv = {
         ...process.env,
-        AZURE_CONFIG_DIR: configDir,
+        AZURE_CONFIG_DIR: dir,
         AZURE_CORE_COLLECT_TELEMETRY: "false",
         AZURE_CORE_ONLY_SHOW_ERRORS: "true",
         AZURE_CORE_NO_COLOR: "true",
@@ -61,6 +63,8 @@ describe("the gallery lifecycle through az 2.45", { skip: existsSync(AZ) ? false
         resolve({ code, stdout, stderr, json });
       });
     });
+
+  const az = (...args: string[]): Promise<AzResult> => azIn(configDir, ...args);
 
   /** az must succeed; returns its JSON output. */
   const ok = async (...args: string[]): Promise<unknown> => {
@@ -205,6 +209,67 @@ describe("the gallery lifecycle through az 2.45", { skip: existsSync(AZ) ? false
     const stderr = await refused(1, "PropertyChangeNotAllowed", ...sig("image-definition", "update", "-i", "img1", "--set", "osState=Specialized"));
     assert.match(stderr, /Changing property 'galleryImage\.properties\.osState' is not allowed/);
     assert.equal(((await ok(...sig("image-definition", "show", "-i", "img1"))) as Json).osState, "Generalized");
+  });
+
+  it("shares the gallery with another principal: a role assignment, then its own az sees the definitions; az sig share and list-shared", async () => {
+    const { endpoint, tenantId } = server.connection;
+    const admin = async (path: string, body: Json) => {
+      const response = await fetch(`${endpoint}/vitrine/admin/${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${await tokenFor(server.connection)}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return (await response.json()) as Json;
+    };
+    const viewer = await admin("servicePrincipals", { tenantId, displayName: "viewer" });
+    const viewerSub = await admin("subscriptions", { tenantId, displayName: "viewer-sub", ownerObjectId: viewer.objectId });
+    const viewerDir = mkdtempSync(join(tmpdir(), "vitrine-az-viewer-"));
+    try {
+      const asViewer = (...args: string[]) => azIn(viewerDir, ...args);
+      await asViewer("cloud", "register", "-n", "Vitrine", "--endpoint-resource-manager", `${endpoint}/`);
+      await asViewer("cloud", "set", "-n", "Vitrine");
+      assert.equal((await asViewer("login", "--service-principal", "-u", String(viewer.appId), "-p", String(viewer.clientSecret), "--tenant", tenantId)).code, 0);
+      const subscriptionsOf = async () => ((JSON.parse((await asViewer("account", "list", "--refresh")).stdout) as Json[]).map((s) => s.id));
+      assert.ok(!(await subscriptionsOf()).includes(sub), "nothing is shared yet");
+
+      // `az role assignment create|list|delete` fail inside Debian's az 2.45 before sending anything
+      // (its azure-mgmt-authorization has no `.config`: AttributeError); `az rest` sends the same
+      // ARM requests with az's own login and token.
+      const assignmentUrl = `${endpoint}${galleryId()}/providers/Microsoft.Authorization/roleAssignments/${randomUUID()}?api-version=2022-04-01`;
+      const reader = `/subscriptions/${sub}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`;
+      const assignment = (await ok("rest", "--method", "put", "--url", assignmentUrl, "--body", JSON.stringify({ properties: { roleDefinitionId: reader, principalId: viewer.objectId } }))) as { id: string; properties: Json };
+      assert.equal(assignment.properties.scope, galleryId());
+      assert.equal(assignment.properties.principalType, "ServicePrincipal");
+      const listed = (await ok("rest", "--method", "get", "--url", `${endpoint}${galleryId()}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01`)) as { value: Array<{ properties: Json }> };
+      assert.ok(listed.value.some((a) => a.properties.principalId === viewer.objectId));
+
+      assert.ok((await subscriptionsOf()).includes(sub), "the subscription holding the share is listed");
+      const seen = await asViewer(...sig("image-definition", "list"), "--subscription", sub);
+      assert.equal(seen.code, 0, seen.stderr);
+      assert.deepEqual((JSON.parse(seen.stdout) as Json[]).map((i) => i.name).sort(), ["img1", "myImage1", "myImage2", "myImage3"]);
+      const write = await asViewer(...sig("image-definition", "update", "-i", "img1", "--set", "description=mine"), "--subscription", sub);
+      assert.notEqual(write.code, 0);
+      assert.match(write.stderr, /AuthorizationFailed/);
+
+      await ok("rest", "--method", "delete", "--url", `${endpoint}${assignment.id}?api-version=2022-04-01`);
+      const after = await asViewer(...sig("image-definition", "list"), "--subscription", sub);
+      assert.notEqual(after.code, 0, "the share is gone at once");
+      assert.match(after.stderr, /AuthorizationFailed/);
+
+      // Direct sharing: az sig share add, then the viewer's az sig list-shared in its own subscription.
+      await ok("sig", "create", "-g", RG, "-r", "direct1", "--permissions", "groups");
+      const shared = (await ok("sig", "share", "add", "-g", RG, "-r", "direct1", "--subscription-ids", String(viewerSub.id))) as Json;
+      assert.deepEqual(((shared.sharingProfile as Json | undefined)?.groups ?? shared.groups) as Json[], [{ type: "Subscriptions", ids: [viewerSub.id] }]);
+      const listShared = await asViewer("sig", "list-shared", "--location", LOCATION, "--subscription", String(viewerSub.id));
+      assert.equal(listShared.code, 0, listShared.stderr);
+      assert.deepEqual((JSON.parse(listShared.stdout) as Json[]).map((g) => g.name), [`${sub}-DIRECT1`]);
+      await ok("sig", "share", "reset", "-g", RG, "-r", "direct1");
+      const afterReset = await asViewer("sig", "list-shared", "--location", LOCATION, "--subscription", String(viewerSub.id));
+      assert.deepEqual(JSON.parse(afterReset.stdout), []);
+      await ok("sig", "delete", "-g", RG, "-r", "direct1");
+    } finally {
+      rmSync(viewerDir, { recursive: true, force: true });
+    }
   });
 
   it("refuses to delete a gallery that still holds image definitions", async () => {

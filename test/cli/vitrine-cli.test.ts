@@ -32,6 +32,7 @@ interface Subscription {
 }
 interface Principal {
   appId: string;
+  objectId: string;
   clientId?: string;
   tenantId: string;
   clientSecret: string;
@@ -214,7 +215,8 @@ describe("vitrine CLI against a running server", () => {
     const reset = ok<Principal>(await vitrine("admin", "sp", "reset-secret", "--tenant", tenant.id, "--app-id", principal.appId));
     assert.notEqual(reset.clientSecret, principal.clientSecret);
 
-    // The new principal, named through the environment over connection.json, works in its own tenant's subscription.
+    // The new principal, named through the environment over connection.json, works in its own tenant's subscription once it owns it.
+    ok(await vitrine("role", "assignment", "create", "--assignee", principal.objectId, "--role", "Owner", "--scope", `/subscriptions/${subscription.id}`));
     const as = (secret: string) => ({ AZURE_TENANT_ID: tenant.id, AZURE_CLIENT_ID: principal.appId, AZURE_CLIENT_SECRET: secret, AZURE_SUBSCRIPTION_ID: subscription.id });
     assert.deepEqual(ok(await runCli(["sig", "list", "--data-dir", dataDir], as(reset.clientSecret))), []);
     const stale = await runCli(["sig", "list", "--data-dir", dataDir], as(principal.clientSecret));

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe } from "node:test";
 import type { MetadataStore } from "../../src/ports/metadata-store.js";
+import { accessCases } from "./metadata-store-access.js";
 import { concurrencyCases } from "./metadata-store-concurrency.js";
 import { directoryCases } from "./metadata-store-directory.js";
 import type { StoreAccess } from "./metadata-store-fixtures.js";
@@ -23,6 +24,7 @@ export function metadataStoreConformance(name: string, open: () => Promise<Metad
       return store;
     };
     directoryCases(access);
+    accessCases(access);
     resourceCases(access);
     concurrencyCases(access);
   });

@@ -82,11 +82,14 @@ describe("limits, usages, subscriptions and tenants", () => {
   it("keeps tenants apart, and the admin API for the administrator", async () => {
     const adminToken = await tokenFor(server.connection);
     const tenant = (await raw(server.connection, "POST", "/vitrine/admin/tenants", { token: adminToken, body: { displayName: "Fabrikam" } })).body as { id: string };
-    const subscription = (await raw(server.connection, "POST", "/vitrine/admin/subscriptions", { token: adminToken, body: { tenantId: tenant.id, displayName: "fab" } })).body as { id: string };
     const principal = (await raw(server.connection, "POST", "/vitrine/admin/servicePrincipals", { token: adminToken, body: { tenantId: tenant.id, displayName: "fab-ci" } })).body as {
       appId: string;
+      objectId: string;
       clientSecret: string;
     };
+    const subscription = (
+      await raw(server.connection, "POST", "/vitrine/admin/subscriptions", { token: adminToken, body: { tenantId: tenant.id, displayName: "fab", ownerObjectId: principal.objectId } })
+    ).body as { id: string };
     const fabrikam: ConnectionInfo = {
       ...server.connection,
       tenantId: tenant.id,

@@ -8,19 +8,22 @@ import type { ConnectionInfo } from "../../src/main.js";
 
 export const BIN = resolve("dist/cli/vitrine.js");
 
-export async function serve(dataDir: string, args: string[] = [], env: Record<string, string> = {}): Promise<{ child: ChildProcess; connection: ConnectionInfo }> {
+/** Starts `vitrine serve`; `output()` is what it has written to stdout (its log lines) so far. */
+export async function serve(dataDir: string, args: string[] = [], env: Record<string, string> = {}): Promise<{ child: ChildProcess; connection: ConnectionInfo; output: () => string }> {
   const file = join(dataDir, "connection.json");
   const before = existsSync(file) ? readFileSync(file, "utf8") : "";
   const child = spawn(process.execPath, [BIN, "serve", "--data-dir", dataDir, "--port", "0", "--log-level", "silent", ...args], {
     env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "pipe", "pipe"],
   });
+  let stdout = "";
+  child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`vitrine serve exited ${child.exitCode}: ${stderr}`);
     if (stderr.includes("Vitrine is serving") && existsSync(file) && readFileSync(file, "utf8") !== before) {
-      return { child, connection: JSON.parse(readFileSync(file, "utf8")) as ConnectionInfo };
+      return { child, connection: JSON.parse(readFileSync(file, "utf8")) as ConnectionInfo, output: () => stdout };
     }
     await new Promise((r) => setTimeout(r, 100));
   }

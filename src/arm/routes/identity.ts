@@ -3,9 +3,12 @@
 //   GET /{tenant}/v2.0/.well-known/openid-configuration, POST /{tenant}/oauth2/v2.0/token;
 // - az (MSAL Python) with an ADFS authority: GET /adfs/.well-known/openid-configuration,
 //   POST /adfs/oauth2/token; az finds the authority through GET /metadata/endpoints.
-// Token errors use the OAuth2 shape ({error, error_description}), not the ARM envelope.
+// Grants: client_credentials (service principals) and password (users; the resource-owner
+// password flow that @azure/identity's UsernamePasswordCredential and MSAL use). Tokens carry
+// tid, oid, appid and groups. Token errors use the OAuth2 shape ({error, error_description}).
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { TokenSubject } from "../../identity/tokens.js";
 import type { ServerContext } from "../context.js";
 
 const TENANT_LESS = new Set(["adfs", "common", "organizations", "consumers"]);
@@ -54,7 +57,7 @@ function openIdConfiguration(url: string, tenant: string): Record<string, unknow
     subject_types_supported: ["pairwise"],
     id_token_signing_alg_values_supported: ["RS256"],
     token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic"],
-    grant_types_supported: ["client_credentials"],
+    grant_types_supported: ["client_credentials", "password"],
     tenant_region_scope: "NA",
     cloud_instance_name: "vitrine",
   };
@@ -67,32 +70,69 @@ async function issueToken(context: ServerContext, request: FastifyRequest<{ Para
   const oauthError = (status: number, error: string, description: string) =>
     reply.status(status).send({ error, error_description: description, error_codes: [], timestamp: context.clock.now().toISOString() });
 
-  if (form.grant_type !== "client_credentials") {
-    return oauthError(400, "unsupported_grant_type", `AADSTS70003: The grant type '${form.grant_type ?? ""}' is not supported; use client_credentials.`);
+  if (form.grant_type !== "client_credentials" && form.grant_type !== "password") {
+    return oauthError(400, "unsupported_grant_type", `AADSTS70003: The grant type '${form.grant_type ?? ""}' is not supported; use client_credentials or password.`);
   }
   const [basicId, basicSecret] = basicCredentials(request.headers.authorization);
   const clientId = form.client_id ?? basicId;
-  const clientSecret = form.client_secret ?? basicSecret;
-  if (!clientId || !clientSecret) return oauthError(400, "invalid_request", "AADSTS900144: The request body must contain client_id and client_secret.");
-
   const audience = audienceOf(form);
   if (!audience) return oauthError(400, "invalid_scope", "AADSTS1002012: The provided value for scope or resource is not valid; request '<endpoint>/.default'.");
   if (!allowedAudiences(context).some((allowed) => sameAudience(allowed, audience))) {
     return oauthError(400, "invalid_resource", `AADSTS500011: The resource principal named ${audience} was not found. Tokens are issued for ${context.publicUrl()}.`);
   }
-
   const tenant = request.params.tenant.toLowerCase();
-  const principal = await context.directory.authenticate(TENANT_LESS.has(tenant) ? undefined : tenant, clientId, clientSecret);
-  if (!principal) return oauthError(401, "invalid_client", `AADSTS7000215: Invalid client secret provided, or no application '${clientId}' in tenant '${tenant}'.`);
+  const tenantOrAny = TENANT_LESS.has(tenant) ? undefined : tenant;
 
-  const { token, expiresIn } = await context.tokens.issue(principal, audience, context.publicUrl());
+  let subject: TokenSubject;
+  if (form.grant_type === "password") {
+    if (!clientId || !form.username || !form.password) return oauthError(400, "invalid_request", "AADSTS900144: The request body must contain client_id, username and password.");
+    const user = await context.directory.authenticateUser(tenantOrAny, form.username, form.password);
+    if (!user) return oauthError(400, "invalid_grant", `AADSTS50126: Error validating credentials due to invalid username or password (user '${form.username}', tenant '${tenant}').`);
+    subject = { tenantId: user.tenantId, objectId: user.objectId, appId: clientId, userPrincipalName: user.userPrincipalName, groups: await context.directory.groupsOf(user.objectId) };
+  } else {
+    const clientSecret = form.client_secret ?? basicSecret;
+    if (!clientId || !clientSecret) return oauthError(400, "invalid_request", "AADSTS900144: The request body must contain client_id and client_secret.");
+    const principal = await context.directory.authenticate(tenantOrAny, clientId, clientSecret);
+    if (!principal) return oauthError(401, "invalid_client", `AADSTS7000215: Invalid client secret provided, or no application '${clientId}' in tenant '${tenant}'.`);
+    subject = { tenantId: principal.tenantId, objectId: principal.objectId, appId: principal.appId, groups: await context.directory.groupsOf(principal.objectId) };
+  }
+
+  const { token, expiresIn } = await context.tokens.issue(subject, audience, context.publicUrl());
   return reply.header("cache-control", "no-store").send({
     token_type: "Bearer",
     expires_in: expiresIn,
     ext_expires_in: expiresIn,
     access_token: token,
     resource: audience,
+    ...(subject.userPrincipalName !== undefined && userSignInExtras(subject, clientId ?? "", context.publicUrl(), context.clock.now())),
   });
+}
+
+/**
+ * What MSAL wants besides the access token when a user signs in: `client_info` (uid, utid) to name
+ * the account, and an id token describing the user (unsigned: MSAL reads it, it authorizes nothing).
+ */
+function userSignInExtras(subject: TokenSubject, clientId: string, url: string, at: Date): Record<string, string> {
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const now = Math.floor(at.getTime() / 1000);
+  const claims = {
+    aud: clientId,
+    iss: `${url}/${subject.tenantId}/v2.0`,
+    iat: now,
+    nbf: now,
+    exp: now + 3600,
+    oid: subject.objectId,
+    sub: subject.objectId,
+    tid: subject.tenantId,
+    preferred_username: subject.userPrincipalName,
+    name: subject.userPrincipalName,
+    ver: "2.0",
+  };
+  return {
+    client_info: b64({ uid: subject.objectId, utid: subject.tenantId }),
+    id_token: `${b64({ alg: "none", typ: "JWT" })}.${b64(claims)}.`,
+    scope: "openid profile offline_access",
+  };
 }
 
 /** The resource a token is for: `resource` (v1) or the first `<resource>/.default` scope (v2). */

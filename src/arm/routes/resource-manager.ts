@@ -1,5 +1,9 @@
-// Microsoft.Resources: subscriptions and resource groups.
+// Microsoft.Resources: subscriptions and resource groups. A caller sees the subscriptions it holds
+// a role in, and the resource groups it may read.
 
+import { actionFor, verbOf } from "../../core/authorize.js";
+import { errors } from "../../core/errors.js";
+import { resourceGroupId, subscriptionId } from "../../core/resource-id.js";
 import { renderResourceGroup } from "../../core/services/resource-groups.js";
 import { renderSubscription } from "../../core/services/subscriptions.js";
 import type { ServerContext } from "../context.js";
@@ -12,13 +16,15 @@ export async function handleResourceManager(context: ServerContext, arm: ArmRequ
   if (path.subscriptionCollection || !subscription) {
     requireApiVersion(arm, "resources", "subscriptions");
     if (method !== "GET") methodNotAllowed(arm);
-    const subscriptions = await context.subscriptions.list(arm.caller);
+    const subscriptions = await context.subscriptions.list(arm.authorizer);
     return { value: subscriptions.map(renderSubscription) };
   }
 
   if (path.resourceGroup === undefined && !path.resourceGroupCollection) {
     requireApiVersion(arm, "resources", "subscriptions");
     if (method !== "GET") methodNotAllowed(arm);
+    const scope = subscriptionId(subscription.id);
+    if (!arm.authorizer.reachesInto(scope)) throw errors.authorizationFailed(arm.caller.objectId, "Microsoft.Resources/subscriptions/read", scope);
     return renderSubscription(subscription);
   }
 
@@ -27,10 +33,12 @@ export async function handleResourceManager(context: ServerContext, arm: ArmRequ
   if (path.resourceGroupCollection) {
     if (method !== "GET") methodNotAllowed(arm);
     const page = await groups.list(subscription, { afterKey: skipTokenOf(request), limit: context.config.pageSize });
-    return listBody(context.publicUrl(), request, page.items.map(renderResourceGroup), page.next);
+    const readable = page.items.filter((group) => arm.authorizer.can(GROUP_READ, group.id));
+    return listBody(context.publicUrl(), request, readable.map(renderResourceGroup), page.next);
   }
 
   const name = path.resourceGroup as string;
+  arm.authorizer.require(actionFor("Microsoft.Resources", ["subscriptions", "resourceGroups"], verbOf(method)), resourceGroupId(subscription.id, name));
   switch (method) {
     case "GET":
       return renderResourceGroup(await groups.get(subscription, name));
@@ -49,3 +57,5 @@ export async function handleResourceManager(context: ServerContext, arm: ArmRequ
       return methodNotAllowed(arm);
   }
 }
+
+const GROUP_READ = actionFor("Microsoft.Resources", ["subscriptions", "resourceGroups"], "read");

@@ -1,7 +1,10 @@
-// Subscriptions as a caller sees them: those of the caller's tenant.
+// Subscriptions as a caller sees them: those of its own tenant it holds a role in (a role at the
+// root scope reaches them all), and those of other tenants where it was given a role: a principal
+// of tenant B shared a gallery of tenant A works there with its own tenant's token.
 
 import { errors } from "../errors.js";
 import type { MetadataStore, SubscriptionRecord } from "../../ports/metadata-store.js";
+import type { Authorizer } from "./access.js";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -16,16 +19,24 @@ export interface Caller {
 export class Subscriptions {
   constructor(private readonly deps: { store: MetadataStore }) {}
 
-  list(caller: Caller): Promise<SubscriptionRecord[]> {
-    return this.deps.store.listSubscriptions(caller.tenantId);
+  async list(authorizer: Authorizer): Promise<SubscriptionRecord[]> {
+    const reached = authorizer.subscriptionsReached();
+    const own = reached.has("") ? await this.deps.store.listSubscriptions(authorizer.caller.tenantId) : [];
+    const granted = await Promise.all([...reached].filter((id) => id !== "").map((id) => this.deps.store.getSubscription(id)));
+    const byId = new Map([...own, ...granted.filter((s) => s !== undefined)].map((s) => [s.id, s]));
+    return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
   }
 
   /** The subscription named in a request path, if the caller may address it. */
-  async require(caller: Caller, id: string): Promise<SubscriptionRecord> {
+  async require(authorizer: Authorizer, id: string): Promise<SubscriptionRecord> {
     if (!GUID.test(id)) throw errors.invalidSubscriptionId(id);
     const subscription = await this.deps.store.getSubscription(id.toLowerCase());
     if (!subscription) throw errors.subscriptionNotFound(id);
-    if (subscription.tenantId !== caller.tenantId) throw errors.wrongTokenTenant(caller.issuer, subscription.tenantId);
+    const { caller } = authorizer;
+    // A role in that subscription, or at the root scope (the server's administrator), reaches across tenants.
+    const reached = authorizer.subscriptionsReached();
+    const crossTenantGrant = reached.has(subscription.id) || reached.has("");
+    if (subscription.tenantId !== caller.tenantId && !crossTenantGrant) throw errors.wrongTokenTenant(caller.issuer, subscription.tenantId);
     return subscription;
   }
 }
