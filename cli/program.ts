@@ -3,6 +3,7 @@
 
 import { Command } from "commander";
 import { registerAdminCommands } from "./commands/admin.js";
+import { registerAppCommands } from "./commands/app.js";
 import { registerBillingCommands } from "./commands/billing.js";
 import { registerDiskCommands } from "./commands/disk.js";
 import { registerEnvCommand } from "./commands/env.js";
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerGroupCommands(program);
   registerSigCommands(program);
   registerDiskCommands(program);
+  registerAppCommands(program);
   registerBillingCommands(program);
   registerRoleCommands(program);
   return program;

@@ -76,6 +76,9 @@ const LIMIT_ENVIRONMENT: Record<string, keyof Limits> = {
   VITRINE_LIMIT_GALLERIES: "galleries",
   VITRINE_LIMIT_GALLERY_IMAGES: "galleryImages",
   VITRINE_LIMIT_GALLERY_IMAGE_VERSIONS: "galleryImageVersions",
+  VITRINE_LIMIT_GALLERY_APPLICATIONS: "galleryApplications",
+  VITRINE_LIMIT_GALLERY_APPLICATION_VERSIONS: "galleryApplicationVersions",
+  VITRINE_LIMIT_APPLICATION_PACKAGE_MIB: "applicationPackageMiB",
   VITRINE_LIMIT_IMAGE_DISK_GIB: "imageDiskGiB",
 };
 

@@ -12,6 +12,10 @@ import { TrackedResources } from "./core/services/tracked-resources.js";
 import { Disks } from "./core/services/disks.js";
 import { ImageSources, type ImageHolder } from "./core/services/image-sources.js";
 import { ImageVersions } from "./core/services/image-versions.js";
+import { ApplicationVersions } from "./core/services/application-versions.js";
+import { ApplicationPackages } from "./core/services/application-packages.js";
+import { galleryApplicationVersionKind } from "./core/application-version-kind.js";
+import { FsPackageStaging } from "./blob/package-staging.js";
 import { ManagedImages } from "./core/services/managed-images.js";
 import { resourceServices } from "./core/services/resource-services.js";
 import { managedImageKind } from "./core/managed-image-kind.js";
@@ -103,6 +107,8 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
     const sources = new ImageSources(trackedResources, holders);
     const managedImages = new ManagedImages({ resources: trackedResources, content: diskContent, sources, operations });
     const imageVersions = new ImageVersions({ resources: trackedResources, content: diskContent, sources, operations, clock, maxDiskBytes: config.limits.imageDiskGiB * 1024 ** 3, regionStorage });
+    const maxFileBytes = config.limits.applicationPackageMiB * 1024 ** 2;
+    const applicationVersions = new ApplicationVersions({ resources: trackedResources, content: diskContent, operations, clock, regionStorage, maxFileBytes });
     holders.set(managedImageKind.type.toLowerCase(), managedImages);
     holders.set(galleryImageVersionKind.type.toLowerCase(), imageVersions);
     const collector = new StorageCollector({
@@ -112,6 +118,7 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
         { type: snapshotKind.type, manifestsOf: (record) => disks.manifestsOf(record) },
         { type: managedImageKind.type, manifestsOf: (record) => managedImages.manifestsOf(record) },
         { type: galleryImageVersionKind.type, manifestsOf: (record) => imageVersions.manifestsOf(record) },
+        { type: galleryApplicationVersionKind.type, manifestsOf: (record) => applicationVersions.manifestsOf(record) },
       ],
       recordsOf: (type) => trackedResources.all(type),
       busy: () => operations.busy(),
@@ -134,8 +141,9 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
       trackedResources,
       resourceGroups: new ResourceGroups({ store, clock }),
       disks,
-      serviceFor: resourceServices({ resources: trackedResources, disks, images: managedImages, versions: imageVersions, onBytesReleased: () => collector.schedule() }),
+      serviceFor: resourceServices({ resources: trackedResources, disks, images: managedImages, versions: imageVersions, applicationVersions, onBytesReleased: () => collector.schedule() }),
       diskContent,
+      applicationPackages: new ApplicationPackages({ staging: new FsPackageStaging(join(config.dataDir, "package-uploads")), versions: applicationVersions, content: diskContent, ids, clock, maxFileBytes }),
       signer,
       subscriptions: new Subscriptions({ store }),
       operations,
@@ -154,12 +162,14 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
       [snapshotKind.type, disks],
       [managedImageKind.type, managedImages],
       [galleryImageVersionKind.type, imageVersions],
+      [galleryApplicationVersionKind.type, applicationVersions],
     ]);
     await operations.resumeAll(async (operation) => {
       const record = await trackedResources.find(operation.resourceId);
       return record && resumers.get(record.type)?.resumeWork(record);
     });
     await imageVersions.resumeReplication();
+    await applicationVersions.resumeReplication();
     const collecting = setInterval(() => collector.schedule(0), config.gcIntervalSeconds * 1000).unref();
 
     const connectionFile = join(config.dataDir, CONNECTION_FILE);

@@ -2,6 +2,7 @@
 // az updates these with a PATCH of the changed properties only.
 
 import { Option, type Command } from "commander";
+import { registerApplicationVersionCommands } from "./sig-application-version.js";
 import { connect, printJson, serverAction, withConnectionOptions, type ServerFlags } from "./connected-command.js";
 import {
   addGalleryOptions,
@@ -122,4 +123,6 @@ export function registerApplicationCommands(sig: Command): void {
       await client.request("DELETE", withApiVersion(applicationPath(subscriptionId, flags, remove)));
     }),
   );
+
+  registerApplicationVersionCommands(group);
 }

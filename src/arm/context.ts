@@ -17,6 +17,7 @@ import type { Operations } from "../core/services/operations.js";
 import type { Subscriptions } from "../core/services/subscriptions.js";
 import type { Usages } from "../core/services/usages.js";
 import type { Billing } from "../core/services/billing.js";
+import type { ApplicationPackages } from "../core/services/application-packages.js";
 import type { Access } from "../core/services/access.js";
 import type { RoleAssignments } from "../core/services/role-assignments.js";
 import type { RoleDefinitions } from "../core/services/role-definitions.js";
@@ -43,6 +44,8 @@ export interface ServerContext {
   serviceFor(kind: ResourceKind): ResourceService;
   /** Disk data (page writes, exports) for the data-plane routes. */
   diskContent: DiskContent;
+  /** Application packages: uploads and deployments over signed URLs. */
+  applicationPackages: ApplicationPackages;
   signer: AccessSigner;
   subscriptions: Subscriptions;
   operations: Operations;

@@ -10,6 +10,7 @@ import { registerAdminRoutes } from "./routes/admin.js";
 import { registerArmRoutes } from "./routes/arm.js";
 import { registerDiskDataRoutes } from "./routes/disk-data.js";
 import { registerIdentityRoutes } from "./routes/identity.js";
+import { registerPackageDataRoutes } from "./routes/package-data.js";
 
 export interface TlsOptions {
   certPem: string;
@@ -57,6 +58,7 @@ export function buildServer(context: ServerContext, tls: TlsOptions): FastifyIns
   registerArmRoutes(app, context);
   registerAdminRoutes(app, context);
   registerDiskDataRoutes(app, context);
+  registerPackageDataRoutes(app, context);
   return app;
 }
 

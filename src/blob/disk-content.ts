@@ -4,17 +4,18 @@
 import { PassThrough, Readable } from "node:stream";
 import { rootCertificates } from "node:tls";
 import type { Clock } from "../ports/clock.js";
-import { errors } from "../core/errors.js";
+import { errors, type ArmError } from "../core/errors.js";
 import type { ChunkStore } from "../ports/chunk-store.js";
 import type { ContentPlace, CopyProgress, DiskContent, DiskContentRef, IngestProgress, StoredManifest } from "../ports/disk-content.js";
 import { DiskImageError, type DiskImage } from "./disk-image.js";
 import { copyContent } from "./copy.js";
 import { MirroredChunkStore } from "./drivers/mirrored-chunk-store.js";
-import { dataRanges, exportStream } from "./export.js";
+import { dataRanges, exportStream, type ExportFormat } from "./export.js";
 import { LruCache } from "./formats/lru-cache.js";
 import { collectGarbage } from "./garbage-collector.js";
 import { openDiskImage } from "./formats/detect.js";
 import { openUrlReader } from "./formats/range-reader.js";
+import { openRaw } from "./formats/raw.js";
 import { isFixedVhdFooter } from "./formats/vhd.js";
 import { ingestDisk } from "./ingest.js";
 import { CHUNK_SIZE, chunkLength, decodeManifest, encodeManifest, manifestDigest, type Manifest, type ManifestChunk } from "./manifest.js";
@@ -90,6 +91,18 @@ export class BlobDiskContent implements DiskContent {
     }
   }
 
+  async importFileFromUrl(region: string, url: string, options: { what: string; maxBytes: number; onProgress?: (progress: IngestProgress) => void }): Promise<DiskContentRef> {
+    const refuse: Refusal = (reason) => errors.invalidApplicationPackage(options.what, reason);
+    const reader = await refusingBadImages(() => openUrlReader(url, { ...(this.ca && { ca: this.ca }), ...(this.trust.clock && { clock: this.trust.clock }) }), refuse);
+    try {
+      if (reader.size > options.maxBytes) throw errors.applicationPackageTooLarge(options.what, reader.size, options.maxBytes);
+      // The file is taken as it is: a raw "disk" of its size, whose chunks dedupe like any other.
+      return await this.ingest(region, await openRaw(reader), options.onProgress, { refuse });
+    } finally {
+      await reader.close();
+    }
+  }
+
   openUpload(size: number, region: string): Promise<string> {
     return this.staging.create(size, region, size - FOOTER);
   }
@@ -130,7 +143,7 @@ export class BlobDiskContent implements DiskContent {
       read: (offset, length) => staged.reader.read(offset, length),
       close: () => staged.reader.close(),
     };
-    const content = await this.ingest(staged.region, image, onProgress, staged.chunks);
+    const content = await this.ingest(staged.region, image, onProgress, { stored: staged.chunks });
     await this.staging.discard(uploadId);
     return content;
   }
@@ -173,16 +186,24 @@ export class BlobDiskContent implements DiskContent {
   }
 
   exportVhd(content: DiskContentRef, start: number, end: number): NodeJS.ReadableStream {
+    return this.export(content, "vhd-fixed", start, end);
+  }
+
+  private export(content: DiskContentRef, format: ExportFormat, start: number, end: number): NodeJS.ReadableStream {
     const store = this.storeOf(content);
     const out = new PassThrough();
     this.manifest(content)
       .then((manifest) => {
-        const source: Readable = exportStream(manifest, store, { format: "vhd-fixed", start, end });
+        const source: Readable = exportStream(manifest, store, { format, start, end });
         source.on("error", (error) => out.destroy(error));
         source.pipe(out);
       })
       .catch((error: unknown) => out.destroy(error instanceof Error ? error : new Error(String(error))));
     return out;
+  }
+
+  exportFile(content: DiskContentRef, start: number, end: number): NodeJS.ReadableStream {
+    return this.export(content, "raw", start, end);
   }
 
   async chunksOf(content: DiskContentRef): Promise<Array<{ digest: string; bytes: number }>> {
@@ -207,12 +228,14 @@ export class BlobDiskContent implements DiskContent {
     return members.length === 1 ? (members[0] as ChunkStore) : new MirroredChunkStore(members);
   }
 
-  private async ingest(region: string, image: DiskImage, onProgress?: (progress: IngestProgress) => void, stored?: ManifestChunk[]): Promise<DiskContentRef> {
+  private async ingest(region: string, image: DiskImage, onProgress?: (progress: IngestProgress) => void, options: { stored?: ManifestChunk[]; refuse?: Refusal } = {}): Promise<DiskContentRef> {
+    const { stored, refuse } = options;
     const result = await refusingBadImages(() =>
       ingestDisk(image, this.stores.storeFor(region), {
         ...(stored && { stored }),
         onProgress: onProgress && ((p) => onProgress({ bytesRead: p.bytesRead, bytesStored: p.bytesStored, bytesTotal: Math.max(p.bytesRead, p.chunksTotalEstimate * CHUNK_SIZE) })),
       }),
+      refuse,
     );
     return { region, manifestDigest: result.contentDigest.replace(/^sha256:/, ""), size: result.manifest.size, occupiedBytes: result.manifest.occupiedBytes };
   }
@@ -223,12 +246,15 @@ function placeKey(place: ContentPlace): string {
   return [place.region, ...[...(place.targets ?? [])].sort()].join("/");
 }
 
+/** The catalogue's error for a reader's refusal: a bad disk image, or an unreadable package. */
+type Refusal = (reason: string) => ArmError;
+
 /** Turns the format readers' refusals into the catalogue's error; anything else passes through. */
-async function refusingBadImages<T>(work: () => Promise<T>): Promise<T> {
+async function refusingBadImages<T>(work: () => Promise<T>, refuse: Refusal = errors.invalidDiskImage): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof DiskImageError) throw errors.invalidDiskImage(error.message);
+    if (error instanceof DiskImageError) throw refuse(error.message);
     throw error;
   }
 }

@@ -211,28 +211,29 @@ export const errors = {
       "The image version name is invalid. The image version name should follow Major(int).Minor(int).Patch(int) format, where int is between 0 and 2,147,483,647 (inclusive). For e.g: 1.0.0, 2018.12.1 etc.",
       target,
     ),
-  sourceRegionNotTargeted: (regions: readonly string[], sourceRegion: string) =>
-    new ArmError(400, "InvalidParameter", `Gallery image version publishing profile regions ${q(regions.join(", "))} must contain the location of image version ${q(sourceRegion)}.`, "galleryImageVersion.properties.publishingProfile.targetRegions"),
-  duplicateTargetRegions: (region: string) =>
-    new ArmError(400, "InvalidParameter", `Duplicate regions are not allowed in target publishing regions (${q(region)} appears more than once).`, "galleryImageVersion.properties.publishingProfile.targetRegions"),
+  /** `what` is "image version" or "application version"; `root` the body's name in targets. */
+  sourceRegionNotTargeted: (regions: readonly string[], sourceRegion: string, what = "image version", root = "galleryImageVersion") =>
+    new ArmError(400, "InvalidParameter", `Gallery ${what} publishing profile regions ${q(regions.join(", "))} must contain the location of ${what} ${q(sourceRegion)}.`, `${root}.properties.publishingProfile.targetRegions`),
+  duplicateTargetRegions: (region: string, root = "galleryImageVersion") =>
+    new ArmError(400, "InvalidParameter", `Duplicate regions are not allowed in target publishing regions (${q(region)} appears more than once).`, `${root}.properties.publishingProfile.targetRegions`),
   /** Vitrine's wording: the copies into some regions failed; they are retried in the background. */
   replicationFailed: (failures: string[]) => new ArmError(500, "ReplicationFailed", `Replication failed: ${failures.join("; ")}. The copies are retried with backoff; replicationStatus shows their progress.`),
   /** Vitrine's wording (Azure's is not published): a replicated region taken out while the safety profile forbids it. */
-  replicatedRegionRemoval: (version: string, regions: string[]) =>
+  replicatedRegionRemoval: (version: string, regions: string[], what = "image version", root = "galleryImageVersion") =>
     new ArmError(
       400,
       "OperationNotAllowed",
-      `Gallery image version ${q(version)} cannot be removed from its replicated region(s) ${regions.map(q).join(", ")}: safetyProfile.allowDeletionOfReplicatedLocations is false. Set it to true in the same request (az sig image-version update --allow-replicated-location-deletion true) to remove replicated regions.`,
-      "galleryImageVersion.properties.safetyProfile.allowDeletionOfReplicatedLocations",
+      `Gallery ${what} ${q(version)} cannot be removed from its replicated region(s) ${regions.map(q).join(", ")}: safetyProfile.allowDeletionOfReplicatedLocations is false. Set it to true in the same request (az sig image-version update --allow-replicated-location-deletion true) to remove replicated regions.`,
+      `${root}.properties.safetyProfile.allowDeletionOfReplicatedLocations`,
     ),
   /** Vitrine's own: the region's configured storage cannot hold the type (no premium targets, fewer than three zones). */
   storageTypeNotAvailable: (reason: string, target: string) => new ArmError(400, "InvalidParameter", reason, target),
-  storageTypeOfRegionFixed: (regionDisplayName: string, existing: string) =>
+  storageTypeOfRegionFixed: (regionDisplayName: string, existing: string, root = "galleryImageVersion") =>
     new ArmError(
       400,
       "InvalidParameter",
       `Global storage account type does not match the storage account type in the existing TargetRegion: ${q(regionDisplayName)}. Please specify ${q(existing)} as the storage account type for this region.`,
-      "galleryImageVersion.properties.publishingProfile.targetRegions",
+      `${root}.properties.publishingProfile.targetRegions`,
     ),
   definitionMismatch: (sourceId: string, what: "OS State" | "OS type" | "Hypervisor generation", parent: string, source: string) =>
     new ArmError(
@@ -294,7 +295,24 @@ export const errors = {
   imageDiskNotFound: (id: string, lun: number | undefined) =>
     new ArmError(404, "NotFound", `The image ${id} has no ${lun === undefined ? "OS disk" : `data disk at LUN ${lun}`}.`, "disk.properties.creationData.galleryImageReference"),
 
+  // --- application versions: their package and configuration, deployment ---
+  invalidPackageLink: (link: string, target: string) =>
+    new ArmError(400, "InvalidParameter", `The link ${q(link)} is not an http or https URL. The server fetches the package and the configuration from their links: give a URL it can read, such as a blob's read SAS URL.`, target),
+  /** `what` names the file: "package (mediaLink)", "default configuration (defaultConfigurationLink)". */
+  invalidApplicationPackage: (what: string, reason: string) =>
+    new ArmError(400, "InvalidApplicationPackage", `The application's ${what} could not be fetched: ${reason}`),
+  applicationPackageTooLarge: (what: string, sizeBytes: number, maxBytes: number) =>
+    new ArmError(400, "ApplicationPackageTooLarge", `The application's ${what} holds ${sizeBytes} bytes; the limit is ${maxBytes} bytes (${maxBytes / 1024 ** 3} GiB).`),
+  galleryApplicationNotFound: (id: string, region: string) =>
+    new ArmError(
+      404,
+      "GalleryApplicationNotFound",
+      `The gallery application ${id} is not available in ${region} region. Please contact application owner to replicate to this region, or change your requested region.`,
+    ),
+  applicationOsTypeMismatch: (id: string, supported: string, requested: string) =>
+    new ArmError(400, "OSTypeMismatch", `The gallery application ${id} supports ${supported}, and cannot be deployed to a ${requested} host.`, "osType"),
   // --- the data plane (disk access URLs); rendered in Azure Storage's XML error shape ---
+  blobNotFound: () => new ArmError(404, "BlobNotFound", "The specified blob does not exist."),
   dataAccessDenied: (reason: string) =>
     new ArmError(403, "AuthenticationFailed", `Server failed to authenticate the request. ${reason}`),
   invalidPageWrite: (reason: string) => new ArmError(416, "InvalidPageRange", `The page range specified is invalid. ${reason}`),

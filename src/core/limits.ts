@@ -5,6 +5,11 @@ export interface Limits {
   galleries: number;
   galleryImages: number;
   galleryImageVersions: number;
+  /** Applications and their versions: Azure documents no numbers for them; the images' are used. */
+  galleryApplications: number;
+  galleryApplicationVersions: number;
+  /** Largest package or configuration file of an application version, in MiB (VM Applications' "2 GB"). */
+  applicationPackageMiB: number;
   /** Largest disk of a managed image source or image version, in GiB (Azure's "1 TB"). */
   imageDiskGiB: number;
 }
@@ -13,6 +18,9 @@ export const DEFAULT_LIMITS: Limits = {
   galleries: 100,
   galleryImages: 1000,
   galleryImageVersions: 10000,
+  galleryApplications: 1000,
+  galleryApplicationVersions: 10000,
+  applicationPackageMiB: 2048,
   imageDiskGiB: 1024,
 };
 
@@ -28,6 +36,8 @@ export const QUOTAS: readonly QuotaDefinition[] = [
   { limit: "galleries", type: "Microsoft.Compute/galleries", localizedName: "Galleries" },
   { limit: "galleryImages", type: "Microsoft.Compute/galleries/images", localizedName: "Gallery Image Definitions" },
   { limit: "galleryImageVersions", type: "Microsoft.Compute/galleries/images/versions", localizedName: "Gallery Image Versions" },
+  { limit: "galleryApplications", type: "Microsoft.Compute/galleries/applications", localizedName: "Gallery Applications" },
+  { limit: "galleryApplicationVersions", type: "Microsoft.Compute/galleries/applications/versions", localizedName: "Gallery Application Versions" },
 ];
 
 export interface Usage {

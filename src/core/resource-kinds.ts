@@ -6,6 +6,7 @@ import type { ApiVersionFamily } from "./api-versions.js";
 import { diskKind, snapshotKind } from "./disk-kinds.js";
 import { managedImageKind } from "./managed-image-kind.js";
 import { galleryImageVersionKind } from "./version-kinds.js";
+import { galleryApplicationVersionKind } from "./application-version-kind.js";
 import { errors, type ArmError } from "./errors.js";
 import type { RegionStorage } from "./replication-plan.js";
 import type { SchemaName } from "./schema.js";
@@ -139,7 +140,16 @@ export const galleryApplicationKind: ResourceKind = {
   finish: (props) => props,
 };
 
-export const RESOURCE_KINDS: readonly ResourceKind[] = [galleryKind, galleryImageKind, galleryImageVersionKind, galleryApplicationKind, diskKind, snapshotKind, managedImageKind];
+export const RESOURCE_KINDS: readonly ResourceKind[] = [
+  galleryKind,
+  galleryImageKind,
+  galleryImageVersionKind,
+  galleryApplicationKind,
+  galleryApplicationVersionKind,
+  diskKind,
+  snapshotKind,
+  managedImageKind,
+];
 
 /** The kind whose segments match `types` (case-insensitively), e.g. ["Galleries", "images"]. */
 export function kindForSegments(types: readonly string[]): ResourceKind | undefined {

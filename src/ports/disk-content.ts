@@ -50,6 +50,14 @@ export interface DiskContent {
   /** Reads an image (VHD, qcow2, raw, ...) from an http(s) URL into the region's store. */
   importFromUrl(region: string, url: string, onProgress?: (progress: IngestProgress) => void): Promise<DiskContentRef>;
 
+  /**
+   * Reads a file (an application's package or configuration) from an http(s) URL into the region's
+   * store, byte for byte, as content of the file's size. Refused with errors.applicationPackageTooLarge
+   * over `maxBytes`, and with errors.invalidApplicationPackage when the URL cannot be read or the
+   * file changes while it is read. `what` names the file in those errors.
+   */
+  importFileFromUrl(region: string, url: string, options: { what: string; maxBytes: number; onProgress?: (progress: IngestProgress) => void }): Promise<DiskContentRef>;
+
   /** Opens a direct upload of `size` bytes (a fixed VHD, footer included) of a disk in `region`. */
   openUpload(size: number, region: string): Promise<string>;
   /** Page writes: `data` at `offset` (both 512-aligned, at most 4 MiB, inside the upload). */
@@ -75,6 +83,8 @@ export interface DiskContent {
 
   /** The disk's non-zero chunks, with their lengths (what its place stores for it). */
   chunksOf(content: DiskContentRef): Promise<Array<{ digest: string; bytes: number }>>;
+  /** Bytes [start, end] (inclusive) of content read as a file: what importFileFromUrl stored. */
+  exportFile(content: DiskContentRef, start: number, end: number): NodeJS.ReadableStream;
   /** Bytes of the disk exported as a fixed VHD (the raw disk, then a 512-byte footer): [start, end] inclusive. */
   exportVhd(content: DiskContentRef, start: number, end: number): NodeJS.ReadableStream;
   /**

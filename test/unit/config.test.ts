@@ -9,7 +9,7 @@ describe("configuration", () => {
     assert.equal(config.port, 8443);
     assert.match(config.dataDir, /\.vitrine$/);
     assert.equal(config.databaseUrl, `sqlite:${config.dataDir}/metadata.db`);
-    assert.deepEqual(config.limits, { galleries: 100, galleryImages: 1000, galleryImageVersions: 10000, imageDiskGiB: 1024 });
+    assert.deepEqual(config.limits, { galleries: 100, galleryImages: 1000, galleryImageVersions: 10000, galleryApplications: 1000, galleryApplicationVersions: 10000, applicationPackageMiB: 2048, imageDiskGiB: 1024 });
     assert.equal(publicUrlFor(config, 8443), "https://127.0.0.1:8443");
   });
 

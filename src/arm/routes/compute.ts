@@ -16,6 +16,7 @@ import { setOperationHeaders } from "../lro.js";
 import { listBody, skipTokenOf } from "../paging.js";
 import { methodNotAllowed, requireApiVersion, type ArmRequest } from "./arm.js";
 import { handleDiskAction, isDiskKind } from "./disks.js";
+import { handleApplicationAction, isApplicationKind } from "./applications.js";
 import { handleGalleryShare, handleSharedGalleries, resolveSharedImageReference } from "./shared-galleries.js";
 
 export async function handleCompute(context: ServerContext, arm: ArmRequest): Promise<unknown> {
@@ -45,6 +46,7 @@ export async function handleCompute(context: ServerContext, arm: ArmRequest): Pr
   }
   if (action) {
     if (isDiskKind(kind)) return handleDiskAction(context, arm, ref, action);
+    if (isApplicationKind(kind)) return handleApplicationAction(context, arm, ref, action);
     if (kind === galleryKind && action === "share") return handleGalleryShare(context, arm, ref);
     throw errors.invalidResourceType(arm.path.types.join("/"), "Microsoft.Compute", arm.apiVersion);
   }

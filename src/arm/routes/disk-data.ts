@@ -188,7 +188,7 @@ function storageHeaders(reply: FastifyReply, record: ResourceRecord): FastifyRep
     .header("last-modified", new Date(record.updatedAt).toUTCString());
 }
 
-function sendStorageError(reply: FastifyReply, error: unknown): FastifyReply {
+export function sendStorageError(reply: FastifyReply, error: unknown): FastifyReply {
   const tooLarge = (error as { code?: string }).code === "FST_ERR_CTP_BODY_TOO_LARGE";
   const armError = error instanceof ArmError ? error : tooLarge ? errors.requestTooLarge(MAX_PAGE_WRITE) : errors.internal();
   if (armError.status >= 500) reply.log.error({ err: error }, "disk data request failed");

@@ -181,7 +181,7 @@ function parseUrl(url: string): URL {
 
 /** The URL without its query string, which for a SAS URL is a secret. */
 function describe(url: URL): string {
-  return `The image source ${url.origin}${url.pathname}`;
+  return `The source ${url.origin}${url.pathname}`;
 }
 
 function changed(target: URL): DiskImageError {

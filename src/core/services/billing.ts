@@ -1,13 +1,13 @@
-// The cost report of a subscription (core/billing.ts: the Azure-equivalent bill of its image
-// versions' replicas and egress), and beside it what Vitrine really stored and moved: replicas on
+// The cost report of a subscription (core/billing.ts: the Azure-equivalent bill of the replicas of
+// its image and application versions, and egress), and beside it what Vitrine really stored and moved: replicas on
 // the same target share chunks, and a copy moves only what its target lacks.
 
 import { costReport, type CostReport, type PriceTable } from "../billing.js";
+import { galleryApplicationVersionKind } from "../application-version-kind.js";
 import { galleryImageVersionKind } from "../version-kinds.js";
 import type { DiskContent } from "../../ports/disk-content.js";
 import type { ResourceRecord } from "../../ports/metadata-store.js";
-import { occupiedBytesOf } from "./image-disks.js";
-import type { VersionInternal } from "./image-versions.js";
+import { occupiedBytesOf, type ReplicatedInternal } from "./version-replication.js";
 
 export interface BillingDeps {
   /** Every record of a type, across subscriptions. */
@@ -29,10 +29,12 @@ export class Billing {
   constructor(private readonly deps: BillingDeps) {}
 
   async report(subscriptionId: string): Promise<CostReport & { subscriptionId: string; deduplicated: Deduplicated }> {
-    const versions: Array<{ record: ResourceRecord; internal: VersionInternal }> = [];
-    for await (const record of this.deps.recordsOf(galleryImageVersionKind.type)) {
-      const internal = (record.internal ?? {}) as VersionInternal;
-      if (record.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() && internal.disks) versions.push({ record, internal });
+    const versions: Array<{ record: ResourceRecord; internal: ReplicatedInternal }> = [];
+    for (const type of [galleryImageVersionKind.type, galleryApplicationVersionKind.type]) {
+      for await (const record of this.deps.recordsOf(type)) {
+        const internal = (record.internal ?? {}) as ReplicatedInternal;
+        if (record.subscriptionId.toLowerCase() === subscriptionId.toLowerCase() && internal.disks) versions.push({ record, internal });
+      }
     }
     const report = costReport(
       versions.map(({ record, internal }) => ({
@@ -46,7 +48,7 @@ export class Billing {
     return { subscriptionId, ...report, deduplicated: await this.deduplicated(versions.map(({ internal }) => internal)) };
   }
 
-  private async deduplicated(versions: readonly VersionInternal[]): Promise<Deduplicated> {
+  private async deduplicated(versions: readonly ReplicatedInternal[]): Promise<Deduplicated> {
     const onTargets = new Map<string, Map<string, number>>();
     const result: Deduplicated = { storedBytes: 0, movedBetweenRegionsBytes: 0, movedInRegionBytes: 0 };
     for (const { disks = [], replicas = [] } of versions) {

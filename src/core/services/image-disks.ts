@@ -104,5 +104,3 @@ export async function bringDisks(
   }
   return disks;
 }
-
-export const occupiedBytesOf = (disks: ReadonlyArray<{ occupiedBytes: number }>): number => disks.reduce((sum, disk) => sum + disk.occupiedBytes, 0);

@@ -1,11 +1,13 @@
 // Which service writes and renders each resource kind. Most kinds are plain tracked resources;
-// those with bytes behind them (disks, snapshots, managed images, image versions) have their own
-// services, whose writes may start long-running operations.
+// those with bytes behind them (disks, snapshots, managed images, image and application versions)
+// have their own services, whose writes may start long-running operations.
 
 import { diskKind, snapshotKind } from "../disk-kinds.js";
 import { managedImageKind } from "../managed-image-kind.js";
 import type { ResourceKind } from "../resource-kinds.js";
 import { galleryImageVersionKind } from "../version-kinds.js";
+import { galleryApplicationVersionKind } from "../application-version-kind.js";
+import type { ApplicationVersions } from "./application-versions.js";
 import type { OperationRecord, ResourceRecord } from "../../ports/metadata-store.js";
 import type { Disks } from "./disks.js";
 import type { ImageVersions } from "./image-versions.js";
@@ -33,6 +35,7 @@ export function resourceServices(deps: {
   disks: Disks;
   images: ManagedImages;
   versions: ImageVersions;
+  applicationVersions: ApplicationVersions;
   /** Called after a resource with bytes is deleted: its chunks may now be garbage. */
   onBytesReleased: () => void;
 }): (kind: ResourceKind) => ResourceService {
@@ -49,20 +52,19 @@ export function resourceServices(deps: {
     render: (record) => renderResource(record),
   });
   const diskService: ResourceService = { ...plain(), put: (ref, raw) => deps.disks.put(ref, raw), delete: releasing((ref) => deps.disks.delete(ref)) };
+  const versionService = (versions: ImageVersions | ApplicationVersions): ResourceService => ({
+    ...plain(),
+    delete: releasing((ref) => resources.delete(ref)),
+    put: (ref, raw) => versions.put(ref, raw),
+    patch: async (ref, raw) => ({ ...(await versions.patch(ref, raw)), created: false }),
+    render: (record, expand) => versions.render(record, expand),
+  });
   const byKind = new Map<ResourceKind, ResourceService>([
     [diskKind, diskService],
     [snapshotKind, diskService],
     [managedImageKind, { ...plain(), put: (ref, raw) => deps.images.put(ref, raw), delete: releasing((ref) => resources.delete(ref)) }],
-    [
-      galleryImageVersionKind,
-      {
-        ...plain(),
-        delete: releasing((ref) => resources.delete(ref)),
-        put: (ref, raw) => deps.versions.put(ref, raw),
-        patch: async (ref, raw) => ({ ...(await deps.versions.patch(ref, raw)), created: false }),
-        render: (record, expand) => deps.versions.render(record, expand),
-      },
-    ],
+    [galleryImageVersionKind, versionService(deps.versions)],
+    [galleryApplicationVersionKind, versionService(deps.applicationVersions)],
   ]);
   const fallback = plain();
   return (kind) => byKind.get(kind) ?? fallback;

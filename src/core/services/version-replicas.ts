@@ -1,10 +1,10 @@
-// The replicas of an image version, as its record keeps them: where each one is (region, storage
-// targets), how far its copy has come, and what a region's state is made of them. The copies
-// themselves are run by image-versions.ts; placement comes from core/replication-plan.ts.
+// The replicas of a version (image or application), as its record keeps them: where each one is
+// (region, storage targets), how far its copy has come, and what a region's state is made of them.
+// The copies themselves are run by version-replication.ts; placement comes from core/replication-plan.ts.
 
 import { DEPLOYMENT_WINDOW_SECONDS, recommendedReplicas } from "../deployment-meter.js";
 import type { DesiredRegion, Replica, StorageAccountType } from "../replication-plan.js";
-import { DEFAULT_STORAGE_ACCOUNT_TYPE, publishingProfileOf, regionKey } from "../version-kinds.js";
+import { DEFAULT_STORAGE_ACCOUNT_TYPE, publishingProfileOf, regionKey } from "../publishing-profile.js";
 
 type Props = Record<string, unknown>;
 
