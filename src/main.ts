@@ -1,6 +1,7 @@
 // The composition root: configuration -> adapters -> services -> HTTPS server. `startVitrine` is
 // what `vitrine serve` runs and what the API and SDK tests start.
 
+import { createHash } from "node:crypto";
 import { Billing } from "./core/services/billing.js";
 import { defaultRegionStorage } from "./core/replication-plan.js";
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -23,6 +24,7 @@ import { diskKind, snapshotKind } from "./core/disk-kinds.js";
 import { StorageCollector } from "./core/services/storage-collector.js";
 import { galleryImageVersionKind } from "./core/version-kinds.js";
 import { Operations } from "./core/services/operations.js";
+import { DEPLOYMENT_TYPE, Deployments } from "./core/services/deployments.js";
 import { ResourceGroups } from "./core/services/resource-groups.js";
 import { Subscriptions } from "./core/services/subscriptions.js";
 import { Access } from "./core/services/access.js";
@@ -128,6 +130,7 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
     });
     const access = new Access({ store });
     const roleDefinitions = new RoleDefinitions({ store, access });
+    const deployments = new Deployments({ store, clock, ids, operations, sha1: (data) => createHash("sha1").update(data).digest() });
     const context: ServerContext = {
       config,
       access,
@@ -148,6 +151,7 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
       subscriptions: new Subscriptions({ store }),
       operations,
       usages: new Usages({ store, limits: config.limits }),
+      deployments,
       billing: new Billing({ recordsOf: (type) => trackedResources.all(type), content: diskContent, prices: config.prices }),
       clock,
       ids,
@@ -162,6 +166,7 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
       [snapshotKind.type, disks],
       [managedImageKind.type, managedImages],
       [galleryImageVersionKind.type, imageVersions],
+      [DEPLOYMENT_TYPE, deployments],
       [galleryApplicationVersionKind.type, applicationVersions],
     ]);
     await operations.resumeAll(async (operation) => {

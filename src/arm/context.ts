@@ -17,6 +17,7 @@ import type { Operations } from "../core/services/operations.js";
 import type { Subscriptions } from "../core/services/subscriptions.js";
 import type { Usages } from "../core/services/usages.js";
 import type { Billing } from "../core/services/billing.js";
+import type { Deployments } from "../core/services/deployments.js";
 import type { ApplicationPackages } from "../core/services/application-packages.js";
 import type { Access } from "../core/services/access.js";
 import type { RoleAssignments } from "../core/services/role-assignments.js";
@@ -51,6 +52,8 @@ export interface ServerContext {
   operations: Operations;
   usages: Usages;
   billing: Billing;
+  /** Template deployments (Microsoft.Resources/deployments). */
+  deployments: Deployments;
   clock: Clock;
   ids: Ids;
 }

@@ -4,10 +4,12 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { errors } from "../core/errors.js";
+import { parseJsonWithComments } from "../core/templates/jsonc.js";
 import type { ServerContext } from "./context.js";
 import { envelope, installErrorHandling } from "./errors.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerArmRoutes } from "./routes/arm.js";
+import { isDeploymentPath, withDeploymentsProvider } from "./routes/deployments.js";
 import { registerDiskDataRoutes } from "./routes/disk-data.js";
 import { registerIdentityRoutes } from "./routes/identity.js";
 import { registerPackageDataRoutes } from "./routes/package-data.js";
@@ -32,6 +34,7 @@ export function buildServer(context: ServerContext, tls: TlsOptions): FastifyIns
     // Duplicate slashes are ignored as ARM does: az joins `<endpoint>/` (the documented form of
     // `az cloud register --endpoint-resource-manager`) and `/metadata/endpoints` into `//metadata/...`.
     routerOptions: { caseSensitive: false, ignoreDuplicateSlashes: true, maxParamLength: 2048 },
+    rewriteUrl: (request) => withDeploymentsProvider(request.url ?? "/"),
   });
 
   app.addHook("onRequest", async (request, reply) => {
@@ -43,11 +46,12 @@ export function buildServer(context: ServerContext, tls: TlsOptions): FastifyIns
 
   // ARM bodies are JSON; an empty body is no body (DELETE and POST actions often send none).
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(/^application\/(.+\+)?json/, { parseAs: "string" }, (_request, body, done) => {
+  // A deployment's body may be JSON with comments, as ARM accepts it and az 2.45 sends templates.
+  app.addContentTypeParser(/^application\/(.+\+)?json/, { parseAs: "string" }, (request, body, done) => {
     const text = (body as string).trim();
     if (text === "") return done(null, undefined);
     try {
-      done(null, JSON.parse(text));
+      done(null, isDeploymentPath(request.url) ? parseJsonWithComments(text) : JSON.parse(text));
     } catch (error) {
       done(errors.invalidRequestContent(error instanceof Error ? error.message : String(error)), undefined);
     }

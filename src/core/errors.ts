@@ -311,6 +311,31 @@ export const errors = {
     ),
   applicationOsTypeMismatch: (id: string, supported: string, requested: string) =>
     new ArmError(400, "OSTypeMismatch", `The gallery application ${id} supports ${supported}, and cannot be deployed to a ${requested} host.`, "osType"),
+
+  // --- template deployments (Microsoft.Resources/deployments) ---
+  /** `target` is where in the template: parameters.count, resources[1].dependsOn[0], ... */
+  invalidTemplate: (message: string, target: string) =>
+    new ArmError(400, "InvalidTemplate", `Deployment template validation failed: ${q(message)} (at ${target}).`, target),
+  invalidDeploymentParameters: (reason: string) =>
+    new ArmError(400, "InvalidDeploymentParameterValue", `The deployment parameters are not valid: ${reason}`, "properties.parameters"),
+  invalidDeployment: (reason: string, target: string) => new ArmError(400, "InvalidDeployment", `The deployment is not valid: ${reason}`, target),
+  invalidContentLink: (uri: string, reason: string) =>
+    new ArmError(400, "InvalidContentLink", `Unable to download deployment content from ${q(uri)}: ${reason}`),
+  deploymentNotFound: (name: string) => new ArmError(404, "DeploymentNotFound", `Deployment ${q(name)} could not be found.`),
+  deploymentActive: (name: string) =>
+    new ArmError(409, "DeploymentActive", `Unable to edit or replace deployment ${q(name)}: the previous deployment of that name is still active. Wait for it to finish, then retry.`),
+  deploymentFailed: (details: ErrorDetail[]) =>
+    new ArmError(
+      400,
+      "DeploymentFailed",
+      "At least one resource deployment operation failed. Please list deployment operations for details. Please see https://aka.ms/arm-deployment-operations for usage details.",
+      undefined,
+      details,
+    ),
+  /** A template names a type this server does not serve (another provider's, or one Vitrine lacks). */
+  resourceTypeNotServed: (type: string, name: string) =>
+    new ArmError(400, "InvalidResourceType", `The resource ${q(name)} has type ${q(type)}, which Vitrine does not serve, so the deployment cannot create it. Vitrine serves Microsoft.Compute galleries and their images, versions and applications, disks, snapshots and images, and Microsoft.Authorization role assignments.`, "type"),
+
   // --- the data plane (disk access URLs); rendered in Azure Storage's XML error shape ---
   blobNotFound: () => new ArmError(404, "BlobNotFound", "The specified blob does not exist."),
   dataAccessDenied: (reason: string) =>

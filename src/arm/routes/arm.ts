@@ -16,6 +16,7 @@ import { authenticate } from "../auth.js";
 import type { ServerContext } from "../context.js";
 import { handleAuthorization, parseAuthorizationPath } from "./authorization.js";
 import { handleCompute } from "./compute.js";
+import { handleDeployments } from "./deployments.js";
 import { handleResourceManager } from "./resource-manager.js";
 
 export interface ArmRequest {
@@ -59,6 +60,7 @@ async function dispatch(context: ServerContext, request: FastifyRequest, reply: 
   if (authorization) return handleAuthorization(context, arm, authorization);
   if (path.namespace === undefined) return handleResourceManager(context, arm);
   if (path.namespace.toLowerCase() === BILLING_NAMESPACE) return handleBilling(context, arm);
+  if (path.namespace.toLowerCase() === "microsoft.resources") return handleDeployments(context, arm);
   if (path.namespace.toLowerCase() !== "microsoft.compute") throw errors.invalidResourceNamespace(path.namespace);
   return handleCompute(context, arm);
 }

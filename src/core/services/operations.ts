@@ -75,6 +75,11 @@ export class Operations {
     );
   }
 
+  /** Resolves when this process has finished running the operation (at once when it does not run it). */
+  async settled(id: string): Promise<void> {
+    await this.running.get(id)?.catch(() => undefined);
+  }
+
   /** Whether this process is running background work. */
   busy(): boolean {
     return this.running.size > 0;
