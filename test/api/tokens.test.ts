@@ -25,6 +25,37 @@ describe("tokens through the server", () => {
     assert.equal(expired.status, 401);
     assert.equal((expired.body as { error: { code: string } }).error.code, "ExpiredAuthenticationToken");
   });
+
+  it("refuses tokens for another audience, signed by another server, or naming another tenant's issuer", async () => {
+    const path = `/subscriptions/${server.connection.subscriptionId}?api-version=2021-04-01`;
+    const code = async (token: string) => {
+      const response = await raw(server.connection, "GET", path, { token });
+      return `${response.status} ${(response.body as { error: { code: string } }).error.code}`;
+    };
+    const subject: TokenSubject = { tenantId: server.connection.tenantId, objectId: "00000000-0000-0000-0000-000000000001", appId: server.connection.clientId, groups: [] };
+    const store = await openMetadataStore(`${server.dataDir}/metadata.db`);
+    const other = await openMetadataStore("sqlite::memory:");
+    try {
+      const ours = await TokenService.open(store, clock);
+      const endpoint = server.connection.endpoint;
+      assert.equal(await code((await ours.issue(subject, "https://elsewhere.example", endpoint)).token), "401 InvalidAuthenticationTokenAudience");
+      assert.equal(await code((await ours.issue(subject, endpoint, "https://another-issuer.example")).token), "401 InvalidAuthenticationToken");
+      const stranger = await TokenService.open(other, clock);
+      assert.equal(await code((await stranger.issue(subject, endpoint, endpoint)).token), "401 InvalidAuthenticationToken", "signed with another server's key");
+      const asOtherTenant = await ours.issue({ ...subject, tenantId: "11111111-1111-1111-1111-111111111111" }, endpoint, endpoint);
+      assert.equal(await code(asOtherTenant.token), "401 InvalidAuthenticationTokenTenant", "a well-signed token of another tenant, with no role here");
+    } finally {
+      await store.close();
+      await other.close();
+    }
+    const refused = await fetch(`${server.connection.endpoint}/${server.connection.tenantId}/oauth2/v2.0/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ grant_type: "client_credentials", client_id: server.connection.clientId, client_secret: server.connection.clientSecret, scope: "https://management.azure.com/.default" }),
+    });
+    assert.equal(refused.status, 400);
+    assert.equal(((await refused.json()) as { error: string }).error, "invalid_resource", "the token endpoint issues tokens for this server only");
+  });
 });
 
 describe("TokenService", () => {

@@ -121,6 +121,38 @@ describe("template deployments through the SDK", () => {
     assert.equal((await clients.compute.disks.get(RG, "independent")).diskSizeGB, 1);
   });
 
+  it("deploys a snapshot, a gallery application and a role assignment scoped to a gallery", async () => {
+    const template = {
+      parameters: { readerId: { type: "string" } },
+      variables: { reader: "[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'acdd72a7-3385-48ef-bd42-f606fba81ae7')]" },
+      resources: [
+        { type: "Microsoft.Compute/galleries", apiVersion: "2022-03-03", name: "shared", location: "westus" },
+        { type: "Microsoft.Compute/galleries/applications", apiVersion: "2022-03-03", name: "shared/tool", location: "westus", dependsOn: ["[resourceId('Microsoft.Compute/galleries', 'shared')]"], properties: { supportedOSType: "Linux" } },
+        { type: "Microsoft.Compute/disks", apiVersion: "2024-03-02", name: "data", location: "westus", properties: { creationData: { createOption: "Empty" }, diskSizeGB: 1 } },
+        { type: "Microsoft.Compute/snapshots", apiVersion: "2024-03-02", name: "data-snap", location: "westus", dependsOn: ["data"], properties: { creationData: { createOption: "Copy", sourceResourceId: "[resourceId('Microsoft.Compute/disks', 'data')]" } } },
+        {
+          type: "Microsoft.Authorization/roleAssignments",
+          apiVersion: "2022-04-01",
+          name: "[guid(resourceGroup().id, parameters('readerId'), 'shared')]",
+          scope: "[format('Microsoft.Compute/galleries/{0}', 'shared')]",
+          dependsOn: ["shared"],
+          properties: { roleDefinitionId: "[variables('reader')]", principalId: "[parameters('readerId')]" },
+        },
+      ],
+    };
+    const adminObjectId = JSON.parse(Buffer.from((await clients.credential.getToken(`${server.connection.endpoint}/.default`)).token.split(".")[1] ?? "", "base64url").toString()).oid as string;
+    const result = await deploy("extras", template, { readerId: { value: adminObjectId } });
+    assert.equal(result.properties?.provisioningState, "Succeeded");
+    assert.equal((await clients.compute.galleryApplications.get(RG, "shared", "tool")).supportedOSType, "Linux");
+    assert.equal((await clients.compute.snapshots.get(RG, "data-snap")).diskSizeGB, 1);
+    const galleryId = `/subscriptions/${server.connection.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Compute/galleries/shared`;
+    const listed = await fetch(`${server.connection.endpoint}${galleryId}/providers/Microsoft.Authorization/roleAssignments?api-version=2022-04-01&$filter=atScope()`, {
+      headers: { authorization: `Bearer ${(await clients.credential.getToken(`${server.connection.endpoint}/.default`)).token}` },
+    });
+    const assignments = ((await listed.json()) as { value: Array<{ properties: { scope: string; principalId: string } }> }).value;
+    assert.ok(assignments.some((a) => a.properties.scope === galleryId && a.properties.principalId === adminObjectId), "the role assignment was made at the gallery");
+  });
+
   it("fails the operation of a type it does not serve, naming the type", async () => {
     const template = { resources: [{ type: "Microsoft.Storage/storageAccounts", apiVersion: "2023-01-01", name: "store1", location: "westus", sku: { name: "Standard_LRS" }, kind: "StorageV2" }] };
     assert.match((await refusal(deploy("unserved", template))).message, /DeploymentFailed/);
