@@ -151,6 +151,10 @@ describe("role-based access", () => {
     assert.deepEqual(await listNames(galleryReader, `/subscriptions/${server.connection.subscriptionId}/providers/Microsoft.Compute/galleries`), ["g"]);
     assert.deepEqual(await listNames(definitionReader, `/subscriptions/${server.connection.subscriptionId}/providers/Microsoft.Compute/galleries`), []);
 
+    const groups = `/subscriptions/${server.connection.subscriptionId}/resourcegroups?api-version=2021-04-01`;
+    assert.equal((await raw(nobody.connection, "GET", groups)).status, 403, "no role anywhere in the subscription");
+    assert.deepEqual((await raw(galleryReader.connection, "GET", groups)).body, { value: [] }, "a role on a gallery is not one on its resource group");
+
     const missing = await raw(nobody.connection, "GET", `${galleryId}/images/nonexistent?api-version=2024-03-03`);
     const hidden = await raw(nobody.connection, "GET", `${definitionId}?api-version=2024-03-03`);
     assert.equal(missing.status, hidden.status, "what the caller may not read looks like what does not exist");

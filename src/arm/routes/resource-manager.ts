@@ -33,6 +33,8 @@ export async function handleResourceManager(context: ServerContext, arm: ArmRequ
   if (path.resourceGroupCollection) {
     if (method !== "GET") methodNotAllowed(arm);
     const page = await groups.list(subscription, { afterKey: skipTokenOf(request), limit: context.config.pageSize });
+    const scope = subscriptionId(subscription.id);
+    if (!arm.authorizer.reachesInto(scope)) throw errors.authorizationFailed(arm.caller.objectId, GROUP_READ, scope);
     const readable = page.items.filter((group) => arm.authorizer.can(GROUP_READ, group.id));
     return listBody(context.publicUrl(), request, readable.map(renderResourceGroup), page.next);
   }
