@@ -3,11 +3,14 @@
 // flags. docs/configuration.md documents every setting.
 
 import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { DEFAULT_LIMITS, type Limits } from "./core/limits.js";
 import { findRegion } from "./core/regions.js";
 import type { RegionStorage } from "./core/replication-plan.js";
 import { DEFAULT_PRICES, type PriceTable } from "./core/billing.js";
+import type { ObjectStoreDriver, TargetDrivers } from "./blob/drivers/region-stores.js";
+import { refuseSharedPlaces, targetDriverOf } from "./config-storage.js";
 
 export interface Config {
   /** Where the database, certificates and connection.json live. */
@@ -30,11 +33,26 @@ export interface Config {
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** The storage of the regions configured explicitly, by region name; others get defaultRegionStorage. */
   regionStorage: Record<string, RegionStorage>;
+  /** The storage targets whose `driver` is an object store (config-storage.ts); the others are directories of dataDir. */
+  targetDrivers: TargetDrivers;
   /** A simulated link speed for copies between regions, MiB/s; 0: as fast as the disks go. */
   simulatedInterRegionMiBps: number;
   /** The price table of the cost report. */
   prices: PriceTable;
+  /** What this process does: `api` serves requests, `worker` runs background work (copies to regions), `all` both. */
+  role: Role;
+  /** This process's name on the leases it holds; stable across restarts (default: host name + data dir). */
+  workerId: string;
+  /** How long a lease on background work lasts unrenewed: how soon a worker takes over the work of one that died. */
+  leaseSeconds: number;
+  /** How often a worker looks for background work no live process holds. */
+  workerPollSeconds: number;
+  /** Bearer token /metrics asks for; unset: /metrics is open (keep the port off the internet). */
+  metricsToken?: string;
 }
+
+export const ROLES = ["api", "worker", "all"] as const;
+export type Role = (typeof ROLES)[number];
 
 export const DEFAULT_PORT = 8443;
 
@@ -52,9 +70,14 @@ export interface ConfigInput {
   maxBodyBytes?: number | string;
   logLevel?: string;
   simulatedInterRegionMiBps?: number | string;
+  role?: string;
+  workerId?: string;
+  leaseSeconds?: number | string;
+  workerPollSeconds?: number | string;
+  metricsToken?: string;
   /** Config file only: `{ "currency", "storagePerGiBMonth": { "Standard_LRS", ... }, "egressPerGiB" }`, merged over the defaults. */
   prices?: { currency?: unknown; storagePerGiBMonth?: Record<string, unknown>; egressPerGiB?: unknown };
-  /** Config file only: `{ "<region>": { "targets": [{ "id", "zone", "class" }] } }`. */
+  /** Config file only: `{ "<region>": { "targets": [{ "id", "zone", "class", "driver"?, ...its settings }] } }`. */
   regionStorage?: Record<string, { targets?: unknown }>;
 }
 
@@ -70,6 +93,11 @@ const ENVIRONMENT: Record<string, keyof ConfigInput> = {
   VITRINE_MAX_BODY_BYTES: "maxBodyBytes",
   VITRINE_LOG_LEVEL: "logLevel",
   VITRINE_SIMULATED_INTER_REGION_MIBPS: "simulatedInterRegionMiBps",
+  VITRINE_ROLE: "role",
+  VITRINE_WORKER_ID: "workerId",
+  VITRINE_LEASE_SECONDS: "leaseSeconds",
+  VITRINE_WORKER_POLL_SECONDS: "workerPollSeconds",
+  VITRINE_METRICS_TOKEN: "metricsToken",
 };
 
 const LIMIT_ENVIRONMENT: Record<string, keyof Limits> = {
@@ -122,6 +150,10 @@ export function resolveConfig(...sources: ConfigInput[]): Config {
     if (!(key in DEFAULT_LIMITS)) throw new ConfigError(`Unknown limit '${key}'; known: ${Object.keys(DEFAULT_LIMITS).join(", ")}`);
     limits[key as keyof Limits] = integer(`limits.${key}`, value as number | string, 0, 1_000_000_000);
   }
+  const storage = regionStorageOf(merged.regionStorage ?? {});
+  const role = (merged.role ?? "all") as Role;
+  if (!ROLES.includes(role)) throw new ConfigError(`role must be one of ${ROLES.join(", ")}`);
+  const leaseSeconds = integer("leaseSeconds", merged.leaseSeconds ?? 30, 1, 3600);
   return {
     dataDir,
     host,
@@ -134,9 +166,16 @@ export function resolveConfig(...sources: ConfigInput[]): Config {
     gcIntervalSeconds: integer("gcIntervalSeconds", merged.gcIntervalSeconds ?? 3600, 1, 365 * 86400),
     maxBodyBytes: integer("maxBodyBytes", merged.maxBodyBytes ?? 4 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel,
-    regionStorage: regionStorageOf(merged.regionStorage ?? {}),
+    regionStorage: storage.regions,
+    targetDrivers: storage.drivers,
     simulatedInterRegionMiBps: integer("simulatedInterRegionMiBps", merged.simulatedInterRegionMiBps ?? 0, 0, 1_000_000),
     prices: pricesOf(merged.prices ?? {}),
+    role,
+    workerId: merged.workerId ?? `${hostname()}:${dataDir}`,
+    leaseSeconds,
+    // A poll more often than leases expire finds nothing new; one far rarer delays take-overs.
+    workerPollSeconds: integer("workerPollSeconds", merged.workerPollSeconds ?? 5, 1, leaseSeconds),
+    ...(merged.metricsToken && { metricsToken: merged.metricsToken }),
   };
 }
 
@@ -156,9 +195,11 @@ function pricesOf(input: NonNullable<ConfigInput["prices"]>): PriceTable {
   return { currency: (input.currency as string | undefined) ?? DEFAULT_PRICES.currency, storagePerGiBMonth: storage, egressPerGiB: price("egressPerGiB", input.egressPerGiB, DEFAULT_PRICES.egressPerGiB) };
 }
 
-/** Validates `regionStorage`: known regions, each with targets of a unique id, a zone from 1 to 3 and a class. */
-function regionStorageOf(input: NonNullable<ConfigInput["regionStorage"]>): Record<string, RegionStorage> {
+/** Validates `regionStorage`: known regions, each with targets of a unique id, a zone from 1 to 3, a class and a driver. */
+function regionStorageOf(input: NonNullable<ConfigInput["regionStorage"]>): { regions: Record<string, RegionStorage>; drivers: TargetDrivers } {
   const out: Record<string, RegionStorage> = {};
+  const drivers: TargetDrivers = {};
+  const placed: Array<{ where: string; driver: ObjectStoreDriver }> = [];
   for (const [name, value] of Object.entries(input)) {
     const region = findRegion(name)?.name;
     if (!region) throw new ConfigError(`regionStorage: '${name}' is not a region (see vitrine's regions: az account list-locations names)`);
@@ -175,11 +216,17 @@ function regionStorageOf(input: NonNullable<ConfigInput["regionStorage"]>): Reco
         ids.add(id);
         if (zone !== 1 && zone !== 2 && zone !== 3) throw new ConfigError(`${where}.zone must be 1, 2 or 3, not ${JSON.stringify(zone)}`);
         if (storageClass !== "standard" && storageClass !== "premium") throw new ConfigError(`${where}.class must be "standard" or "premium", not ${JSON.stringify(storageClass)}`);
+        const driver = targetDriverOf(where, target as Record<string, unknown>);
+        if (driver) {
+          (drivers[region] ??= {})[id] = driver;
+          placed.push({ where, driver });
+        }
         return { id, zone, storageClass };
       }),
     };
   }
-  return out;
+  refuseSharedPlaces(placed);
+  return { regions: out, drivers };
 }
 
 /** The URL clients reach a server on, listening on `host` and `port`. */

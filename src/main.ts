@@ -24,6 +24,9 @@ import { diskKind, snapshotKind } from "./core/disk-kinds.js";
 import { StorageCollector } from "./core/services/storage-collector.js";
 import { galleryImageVersionKind } from "./core/version-kinds.js";
 import { Operations } from "./core/services/operations.js";
+import { Leases } from "./core/services/leases.js";
+import { Metrics } from "./arm/metrics.js";
+import { readinessChecks } from "./readiness.js";
 import { DEPLOYMENT_TYPE, Deployments } from "./core/services/deployments.js";
 import { ResourceGroups } from "./core/services/resource-groups.js";
 import { Subscriptions } from "./core/services/subscriptions.js";
@@ -37,6 +40,7 @@ import type { ServerContext } from "./arm/context.js";
 import { buildServer } from "./arm/server.js";
 import { BlobDiskContent } from "./blob/disk-content.js";
 import { FsRegionStores } from "./blob/drivers/fs-region-stores.js";
+import { ConfiguredRegionStores } from "./blob/drivers/region-stores.js";
 import { UploadStaging } from "./blob/upload-staging.js";
 import { HmacAccessSigner } from "./identity/access-urls.js";
 import { ensureTlsMaterial } from "./identity/certificates.js";
@@ -83,7 +87,8 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
   // The data dir holds the metadata store (signing keys, secret hashes) and the CA key: its owner's only.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(config.dataDir, 0o700);
-  const tls = await ensureTlsMaterial(join(config.dataDir, "tls"));
+  // Behind a load balancer, the certificate must name the host clients reach.
+  const tls = await ensureTlsMaterial(join(config.dataDir, "tls"), config.publicUrl ? [new URL(config.publicUrl).hostname] : []);
   const store = await openMetadataStore(config.databaseUrl);
   try {
     const directory = new Directory({ store, ids, clock });
@@ -95,9 +100,16 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
     const logs: { to?: FastifyBaseLogger } = {};
     const regionStorage = (region: string) => config.regionStorage[region] ?? defaultRegionStorage(region);
     const trackedResources = new TrackedResources({ store, clock, limits: config.limits, regionStorage });
-    const operations = new Operations({ store, clock, ids });
+    const runsBackground = config.role !== "api";
+    const leases = new Leases({ store, clock, owner: config.workerId, ttlMs: config.leaseSeconds * 1000, onLost: (lease) => logs.to?.warn({ lease }, "lease lost while its work ran") });
+    const metrics = new Metrics({
+      operationsInProgress: async () => (await store.listRunningOperations()).length,
+      operationsRunning: (): number => operations.runningCount(),
+      logCopy: (fields) => logs.to?.info(fields, "replica copy completed"),
+    });
+    const operations = new Operations({ store, clock, ids, leases, runsBackground, telemetry: metrics });
     const signer = await HmacAccessSigner.open(store, () => publicUrl);
-    const regionStores = new FsRegionStores(join(config.dataDir, "regions"));
+    const regionStores = new ConfiguredRegionStores(new FsRegionStores(join(config.dataDir, "regions")), config.targetDrivers);
     const diskContent = new BlobDiskContent(
       regionStores,
       new UploadStaging(join(config.dataDir, "uploads"), (region) => regionStores.storeFor(region)),
@@ -108,9 +120,9 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
     const holders = new Map<string, ImageHolder>();
     const sources = new ImageSources(trackedResources, holders);
     const managedImages = new ManagedImages({ resources: trackedResources, content: diskContent, sources, operations });
-    const imageVersions = new ImageVersions({ resources: trackedResources, content: diskContent, sources, operations, clock, maxDiskBytes: config.limits.imageDiskGiB * 1024 ** 3, regionStorage });
+    const imageVersions = new ImageVersions({ resources: trackedResources, content: diskContent, sources, operations, clock, maxDiskBytes: config.limits.imageDiskGiB * 1024 ** 3, regionStorage, leases, telemetry: metrics });
     const maxFileBytes = config.limits.applicationPackageMiB * 1024 ** 2;
-    const applicationVersions = new ApplicationVersions({ resources: trackedResources, content: diskContent, operations, clock, regionStorage, maxFileBytes });
+    const applicationVersions = new ApplicationVersions({ resources: trackedResources, content: diskContent, operations, clock, regionStorage, maxFileBytes, leases, telemetry: metrics });
     holders.set(managedImageKind.type.toLowerCase(), managedImages);
     holders.set(galleryImageVersionKind.type.toLowerCase(), imageVersions);
     const collector = new StorageCollector({
@@ -156,7 +168,7 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
       clock,
       ids,
     };
-    const app = buildServer(context, tls);
+    const app = buildServer(context, tls, { metrics, readiness: readinessChecks(store, regionStores) });
     logs.to = app.log;
     await app.listen({ host: config.host, port: config.port });
     publicUrl = publicUrlFor(config, (app.server.address() as AddressInfo).port);
@@ -169,12 +181,19 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
       [DEPLOYMENT_TYPE, deployments],
       [galleryApplicationVersionKind.type, applicationVersions],
     ]);
-    await operations.resumeAll(async (operation) => {
-      const record = await trackedResources.find(operation.resourceId);
-      return record && resumers.get(record.type)?.resumeWork(record);
-    });
-    await imageVersions.resumeReplication();
-    await applicationVersions.resumeReplication();
+    const resume = () =>
+      operations.resumeAll(async (operation) => {
+        const record = await trackedResources.find(operation.resourceId);
+        return record && resumers.get(record.type)?.resumeWork(record);
+      });
+    let polling: NodeJS.Timeout | undefined;
+    if (runsBackground) {
+      await resume();
+      await imageVersions.resumeReplication();
+      await applicationVersions.resumeReplication();
+      // Work API servers only recorded, and the work of processes that died, is taken up here.
+      polling = setInterval(() => void resume().catch((error: unknown) => logs.to?.warn({ err: error }, "looking for background work failed")), config.workerPollSeconds * 1000).unref();
+    }
     const collecting = setInterval(() => collector.schedule(0), config.gcIntervalSeconds * 1000).unref();
 
     const connectionFile = join(config.dataDir, CONNECTION_FILE);
@@ -199,6 +218,7 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
       collectGarbage: () => collector.run(),
       close: async () => {
         clearInterval(collecting);
+        clearInterval(polling);
         await app.close();
         await operations.idle();
         await collector.stop();

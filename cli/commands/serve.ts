@@ -12,6 +12,7 @@ export interface ServerFlags {
   databaseUrl?: string;
   publicUrl?: string;
   logLevel?: string;
+  role?: string;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -25,6 +26,10 @@ export function registerServeCommand(program: Command): void {
     .option("--database-url <url>", "metadata store: sqlite:<file> or postgres://... [env VITRINE_DATABASE_URL]")
     .option("--public-url <url>", "URL clients use to reach this server [env VITRINE_PUBLIC_URL]")
     .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent [env VITRINE_LOG_LEVEL] (default: info)")
+    .option(
+      "--role <role>",
+      "api: serve requests, leave copies to other regions to workers; worker: run background work (copies, resumed operations), serve only /healthz, /readyz and /metrics; all: both, one process [env VITRINE_ROLE] (default: all)",
+    )
     .action(async (flags: ServerFlags) => {
       const configFile = flags.config ?? process.env.VITRINE_CONFIG;
       const fromFlags: ConfigInput = {
@@ -34,12 +39,13 @@ export function registerServeCommand(program: Command): void {
         databaseUrl: flags.databaseUrl,
         publicUrl: flags.publicUrl,
         logLevel: flags.logLevel,
+        role: flags.role,
       };
       const config = resolveConfig(configFile ? readConfigFile(configFile) : {}, configFromEnvironment(process.env), fromFlags);
       const vitrine = await startVitrine(config);
       const { connection } = vitrine;
       process.stderr.write(
-        `Vitrine is serving ${connection.endpoint}\n` +
+        `Vitrine is serving ${connection.endpoint} (role ${config.role})\n` +
           `  tenant ${connection.tenantId}, subscription ${connection.subscriptionId}\n` +
           `  credentials: ${vitrine.connectionFile}\n` +
           `  client set-up: eval "$(vitrine env --data-dir ${config.dataDir})"\n`,

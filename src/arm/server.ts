@@ -13,13 +13,20 @@ import { isDeploymentPath, withDeploymentsProvider } from "./routes/deployments.
 import { registerDiskDataRoutes } from "./routes/disk-data.js";
 import { registerIdentityRoutes } from "./routes/identity.js";
 import { registerPackageDataRoutes } from "./routes/package-data.js";
+import { registerHealthRoutes, type ReadinessCheck } from "./routes/health.js";
+import type { Metrics } from "./metrics.js";
 
 export interface TlsOptions {
   certPem: string;
   keyPem: string;
 }
 
-export function buildServer(context: ServerContext, tls: TlsOptions): FastifyInstance {
+export interface Observability {
+  metrics: Metrics;
+  readiness: readonly ReadinessCheck[];
+}
+
+export function buildServer(context: ServerContext, tls: TlsOptions, observability: Observability): FastifyInstance {
   const app = Fastify({
     https: { cert: tls.certPem, key: tls.keyPem },
     bodyLimit: context.config.maxBodyBytes,
@@ -58,6 +65,10 @@ export function buildServer(context: ServerContext, tls: TlsOptions): FastifyIns
   });
 
   installErrorHandling(app, context.config.maxBodyBytes);
+  registerHealthRoutes(app, observability.readiness);
+  observability.metrics.install(app, context.config.metricsToken);
+  // A worker serves its health and metrics only: requests go to the API servers.
+  if (context.config.role === "worker") return app;
   registerIdentityRoutes(app, context);
   registerArmRoutes(app, context);
   registerAdminRoutes(app, context);

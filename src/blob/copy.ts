@@ -1,7 +1,9 @@
 // Copies a disk's content from one chunk store to another: only the chunks the target lacks, each
 // verified against its digest on arrival (the source's get checks the bytes it returns, so the
 // put that follows need not hash them again), and the manifest last, so that a manifest present
-// in a store means its disk is complete there.
+// in a store means its disk is complete there. Between two stores of one object store service the
+// service copies each chunk itself (copyFrom), and the target checks the copy; otherwise at most
+// PARALLEL_CHUNKS chunks are held here at a time.
 
 import type { ChunkStore } from "../ports/chunk-store.js";
 import type { CopyProgress } from "../ports/disk-content.js";
@@ -36,7 +38,7 @@ export async function copyContent(manifestDigest: string, from: ChunkStore, to: 
     if (!(await to.refresh(digest))) {
       progress.bytesCopied += length;
       if (options.bytesPerSecond) await sleep(Math.max(0, started + (progress.bytesCopied / options.bytesPerSecond) * 1000 - Date.now()));
-      await to.put(digest, await from.get(digest), { verified: true });
+      if (!(await to.copyFrom?.(from, digest))) await to.put(digest, await from.get(digest), { verified: true });
     }
     progress.bytesDone += length * times;
     onProgress?.({ ...progress });

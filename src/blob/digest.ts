@@ -10,3 +10,16 @@ export function sha256Hex(data: Buffer): string {
 export function isSha256Hex(value: string): boolean {
   return SHA256_HEX.test(value);
 }
+
+/** `digest` when it is one; a name that could be anything else (a path, a blob name) is refused. */
+export function checkedDigest(digest: string): string {
+  if (!isSha256Hex(digest)) throw new RangeError(`not a SHA-256 digest: ${JSON.stringify(digest)}`);
+  return digest;
+}
+
+/** The SHA-256 of a stream's bytes, read as they come (a stored copy checked without holding it). */
+export async function sha256HexOf(stream: AsyncIterable<Uint8Array | string>): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const piece of stream) hash.update(piece);
+  return hash.digest("hex");
+}

@@ -1,6 +1,6 @@
 // A storage target's bytes: content-addressed chunks and manifests, each stored once under its
-// SHA-256 digest (64 lower-case hex characters). Drivers: a local directory today; Azure Blob and
-// S3 implement the same interface and pass the same conformance suite (test/conformance).
+// SHA-256 digest (64 lower-case hex characters). Drivers: a local directory, an Azure Blob
+// container and an S3 bucket; all pass the same conformance suite (test/conformance).
 
 export interface ChunkStore {
   /** A name for logs and errors, e.g. "fs:/var/lib/vitrine/regions/westus/t1". */
@@ -26,6 +26,12 @@ export interface ChunkStore {
   delete(digest: string): Promise<void>;
   /** Every digest stored, with when it was written (for garbage collection's grace period). */
   list(): AsyncIterable<{ digest: string; writtenAt: Date; size: number }>;
+  /**
+   * Copies `digest` from `source` inside the storage service, without its bytes passing through
+   * this process, and verifies the copy against the digest; false when this store cannot copy
+   * from that one so (another kind of store, another endpoint): the caller then gets and puts.
+   */
+  copyFrom?(source: ChunkStore, digest: string): Promise<boolean>;
 }
 
 export interface PutOptions {
@@ -50,5 +56,16 @@ export class ChunkCorruptError extends Error {
   ) {
     super(`chunk ${digest} in ${store} does not match its digest`);
     this.name = "ChunkCorruptError";
+  }
+}
+
+/** The storage service refused this server's credentials (a wrong key, an expired SAS, no permission). */
+export class ChunkStoreRefusedError extends Error {
+  constructor(
+    readonly store: string,
+    readonly reason: string,
+  ) {
+    super(`${store} refused the configured credentials (${reason}); check the storage target's key or SAS`);
+    this.name = "ChunkStoreRefusedError";
   }
 }

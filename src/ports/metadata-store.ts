@@ -103,6 +103,8 @@ export type CreateResult =
   | { kind: "quota-exceeded"; usage: number }
   | { kind: "unique-conflict"; existing: ResourceRecord };
 
+export type SwapResult = { kind: "updated"; record: ResourceRecord } | { kind: "conflict" } | { kind: "missing" };
+
 export type DeleteResult =
   | { kind: "deleted"; record: ResourceRecord }
   | { kind: "missing" }
@@ -139,6 +141,8 @@ export interface UsageCount {
 export interface MetadataStore {
   /** Creates or upgrades the schema. */
   migrate(): Promise<void>;
+  /** Migrations this code has that the database has not run (readiness); fails when the database does not answer. */
+  pendingMigrations(): Promise<string[]>;
   close(): Promise<void>;
 
   getSetting(name: string): Promise<string | undefined>;
@@ -203,6 +207,12 @@ export interface MetadataStore {
   createResource(record: ResourceRecord, quota?: QuotaGuard): Promise<CreateResult>;
   /** Replaces body, location and updatedAt of an existing record; returns undefined if it is gone. */
   updateResource(record: ResourceRecord): Promise<ResourceRecord | undefined>;
+  /**
+   * Replaces body, location, internal and updatedAt with `next`'s only if the stored record is
+   * still `expected` (as read): "conflict" when another writer changed it since, so that the
+   * caller reads it again and reapplies its change.
+   */
+  swapResource(expected: ResourceRecord, next: ResourceRecord): Promise<SwapResult>;
   /** Deletes one resource; refuses while it has children, atomically with concurrent creates of children. */
   deleteResource(key: string): Promise<DeleteResult>;
   /** Deletes a resource and everything under it (a resource group's delete); returns how many rows went. */
@@ -215,4 +225,15 @@ export interface MetadataStore {
   getOperation(id: string): Promise<OperationRecord | undefined>;
   /** Operations still InProgress: at start, the work a stop cut short. */
   listRunningOperations(): Promise<OperationRecord[]>;
+
+  /**
+   * Claims the lease `name` for `owner` until `expiresAt` (ISO 8601) if it is free, has expired
+   * at `now`, or is `owner`'s already; false while another owner holds it. Atomic across
+   * processes: of concurrent claims, one wins.
+   */
+  claimLease(name: string, owner: string, now: string, expiresAt: string): Promise<boolean>;
+  /** Extends `owner`'s lease; false when `owner` no longer holds it. */
+  renewLease(name: string, owner: string, expiresAt: string): Promise<boolean>;
+  /** Ends `owner`'s lease (nothing when another holds it). */
+  releaseLease(name: string, owner: string): Promise<void>;
 }

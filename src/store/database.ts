@@ -13,6 +13,7 @@ export interface Database {
   group_members: GroupMembersTable;
   role_assignments: RoleAssignmentsTable;
   role_definitions: RoleDefinitionsTable;
+  leases: LeasesTable;
 }
 
 export interface SettingsTable {
@@ -118,4 +119,15 @@ export interface RoleDefinitionsTable {
   name: string;
   /** JSON RoleDefinition. */
   body: string;
+}
+
+// Migration 0004: leases on background work.
+
+export interface LeasesTable {
+  /** What is leased, e.g. `operation:<id>`. */
+  name: string;
+  /** The process holding it (its worker id). */
+  owner: string;
+  /** ISO 8601; past it, anyone may claim the lease. */
+  expires_at: string;
 }

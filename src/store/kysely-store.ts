@@ -15,6 +15,7 @@ import type {
   QuotaGuard,
   ResourceRecord,
   ServicePrincipalRecord,
+  SwapResult,
   SubscriptionRecord,
   TenantRecord,
   UsageCount,
@@ -23,6 +24,7 @@ import type {
 import type { Database } from "./database.js";
 import * as access from "./access-queries.js";
 import * as directory from "./directory-queries.js";
+import * as leases from "./lease-queries.js";
 import { migrationProvider } from "./migrations.js";
 import * as resources from "./resource-queries.js";
 import type { StoreDialect } from "./store-dialect.js";
@@ -34,9 +36,16 @@ export class KyselyMetadataStore implements MetadataStore {
   ) {}
 
   async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider: migrationProvider(this.dialect.name) });
-    const { error } = await migrator.migrateToLatest();
+    const { error } = await this.migrator().migrateToLatest();
     if (error !== undefined) throw error;
+  }
+
+  async pendingMigrations(): Promise<string[]> {
+    return (await this.migrator().getMigrations()).filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+  }
+
+  private migrator(): Migrator {
+    return new Migrator({ db: this.db, provider: migrationProvider(this.dialect.name) });
   }
 
   close(): Promise<void> {
@@ -179,6 +188,10 @@ export class KyselyMetadataStore implements MetadataStore {
     return resources.updateResource(this.db, record);
   }
 
+  swapResource(expected: ResourceRecord, next: ResourceRecord): Promise<SwapResult> {
+    return resources.swapResource(this.db, expected, next);
+  }
+
   deleteResource(key: string): Promise<DeleteResult> {
     return resources.deleteResource(this.db, this.dialect, key);
   }
@@ -205,5 +218,17 @@ export class KyselyMetadataStore implements MetadataStore {
 
   listRunningOperations(): Promise<OperationRecord[]> {
     return directory.listRunningOperations(this.db);
+  }
+
+  claimLease(name: string, owner: string, now: string, expiresAt: string): Promise<boolean> {
+    return leases.claimLease(this.db, name, owner, now, expiresAt);
+  }
+
+  renewLease(name: string, owner: string, expiresAt: string): Promise<boolean> {
+    return leases.renewLease(this.db, name, owner, expiresAt);
+  }
+
+  releaseLease(name: string, owner: string): Promise<void> {
+    return leases.releaseLease(this.db, name, owner);
   }
 }

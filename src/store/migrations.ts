@@ -14,6 +14,7 @@ export function migrationProvider(dialect: SchemaDialect): MigrationProvider {
     "0001-initial": { up: (db) => initial(db, dialect) },
     "0002-resource-internal": { up: addResourceInternal },
     "0003-access": { up: addAccess },
+    "0004-leases": { up: addLeases },
   };
   return { getMigrations: async () => migrations };
 }
@@ -21,6 +22,20 @@ export function migrationProvider(dialect: SchemaDialect): MigrationProvider {
 /** What Vitrine keeps about a resource without serving it (a disk's manifest, an upload's state). */
 async function addResourceInternal(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable("resources").addColumn("internal", "text").execute();
+}
+
+/**
+ * Leases: who does a piece of background work (an operation, a replica's copy) until when, so
+ * that processes sharing the database never do it twice and take it over when its holder dies.
+ * Expiry is ISO 8601 text, which sorts as time does.
+ */
+async function addLeases(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable("leases")
+    .addColumn("name", "text", (col) => col.primaryKey())
+    .addColumn("owner", "text", (col) => col.notNull())
+    .addColumn("expires_at", "text", (col) => col.notNull())
+    .execute();
 }
 
 /** Users and groups of the directory, role definitions and role assignments. */

@@ -19,6 +19,7 @@ import type {
   ListQuery,
   QuotaGuard,
   ResourceRecord,
+  SwapResult,
   UsageCount,
 } from "../ports/metadata-store.js";
 import type { Database } from "./database.js";
@@ -127,6 +128,26 @@ export async function updateResource(
     .returningAll()
     .executeTakeFirst();
   return row && toResourceRecord(row);
+}
+
+/**
+ * A compare-and-swap: `next` replaces the record only while it is still `expected` as stored (its
+ * updatedAt, body and internal data, compared as the JSON text the adapters wrote), so that a
+ * read-modify-write of another process in between is detected rather than undone.
+ */
+export async function swapResource(db: Kysely<Database>, expected: ResourceRecord, next: ResourceRecord): Promise<SwapResult> {
+  const stored = toResourceUpdate(expected);
+  const row = await db
+    .updateTable("resources")
+    .set(toResourceUpdate(next))
+    .where("key", "=", expected.key)
+    .where("updated_at", "=", expected.updatedAt)
+    .where("body", "=", stored.body as string)
+    .where((eb) => (stored.internal == null ? eb("internal", "is", null) : eb("internal", "=", stored.internal)))
+    .returningAll()
+    .executeTakeFirst();
+  if (row) return { kind: "updated", record: toResourceRecord(row) };
+  return (await getResource(db, expected.key)) ? { kind: "conflict" } : { kind: "missing" };
 }
 
 export async function deleteResource(db: Kysely<Database>, dialect: StoreDialect, key: string): Promise<DeleteResult> {

@@ -1,11 +1,11 @@
-// The conformance suite every ChunkStore driver passes (fs today; Azure Blob and S3 later):
+// The conformance suite every ChunkStore driver passes (fs, mirror, Azure Blob, S3):
 // `chunkStoreConformance` registers its node:test cases, and a driver's *.test.ts calls it with a
 // way to open an empty store. Digests are computed here with node:crypto, independently of src.
 
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
-import { ChunkCorruptError, ChunkNotFoundError, type ChunkStore } from "../../src/ports/chunk-store.js";
+import { ChunkCorruptError, ChunkNotFoundError, ChunkStoreRefusedError, type ChunkStore } from "../../src/ports/chunk-store.js";
 
 /** What a suite cannot do through the port: reach behind the store to damage or age a chunk. */
 export interface ChunkStoreHooks {
@@ -13,6 +13,10 @@ export interface ChunkStoreHooks {
   corrupt?(store: ChunkStore, digest: string): Promise<void>;
   /** Sets the writtenAt of `digest` to `when`. Without it, that case is skipped. */
   backdate?(store: ChunkStore, digest: string, when: Date): Promise<void>;
+  /** A store of the same service whose credentials the service refuses. Without it, that case is skipped. */
+  refused?(): Promise<ChunkStore>;
+  /** Why puts racing deletes cannot be tested on this service; unset, they are. */
+  notAtomic?: string;
 }
 
 type Listed = { digest: string; writtenAt: Date; size: number };
@@ -196,7 +200,7 @@ export function chunkStoreConformance(name: string, open: () => Promise<ChunkSto
       assert.deepEqual((await listAll(store)).map((entry) => entry.digest), [digest]);
     });
 
-    it("never shows a half-written chunk while puts race deletes", async () => {
+    it("never shows a half-written chunk while puts race deletes", { skip: hooks.notAtomic ?? false }, async () => {
       const store = await open();
       for (let round = 0; round < 5; round++) {
         const { data, digest } = chunk(MIB);
@@ -219,6 +223,63 @@ export function chunkStoreConformance(name: string, open: () => Promise<ChunkSto
       }
       const listed = await listAll(store);
       assert.ok(listed.every(({ digest, size }) => /^[0-9a-f]{64}$/.test(digest) && size === MIB), "no partial or temporary entries are listed");
+    });
+
+    it("keeps a 32 MiB object whole", async () => {
+      // Manifests of large disks are objects of tens of MiB: more than one request's worth on some services.
+      const store = await open();
+      const { data, digest } = chunk(32 * MIB + 1);
+      await store.put(digest, data);
+      assert.ok((await store.get(digest)).equals(data));
+      assert.deepEqual((await listAll(store)).map((entry) => entry.size), [32 * MIB + 1]);
+    });
+
+    it("answers for missing chunks quietly: has and refresh false, delete a no-op, list empty", async () => {
+      const store = await open();
+      const { digest } = chunk();
+      assert.equal(await store.has(digest), false);
+      assert.equal(await store.refresh(digest), false);
+      await store.delete(digest);
+      assert.deepEqual(await listAll(store), []);
+    });
+
+    it("refuses wrong credentials with ChunkStoreRefusedError, never as a missing chunk", { skip: !hooks.refused && "the driver has no credentials" }, async () => {
+      const store = (await hooks.refused?.()) as ChunkStore;
+      const { data, digest } = chunk();
+      for (const [what, attempt] of [
+        ["put", () => store.put(digest, data)],
+        ["get", () => store.get(digest)],
+        ["has", () => store.has(digest)],
+        ["refresh", () => store.refresh(digest)],
+        ["delete", () => store.delete(digest)],
+        ["list", () => listAll(store)],
+      ] as const) {
+        const error = await rejection(attempt());
+        assert.ok(error instanceof ChunkStoreRefusedError, `${what}: a ChunkStoreRefusedError, not ${String(error)}`);
+        assert.equal(error.store, store.name);
+      }
+    });
+
+    it("copies a chunk from another store of its service inside the service, verified", async (t) => {
+      const [from, to] = [await open(), await open()];
+      if (!to.copyFrom) return t.skip("the driver has no server-side copy");
+      const { data, digest } = chunk(MIB);
+      await from.put(digest, data);
+      if (!(await to.copyFrom(from, digest))) return t.skip("the driver's stores here cannot copy inside a service (a mirror of directories)");
+      assert.ok((await to.get(digest)).equals(data));
+      const missing = chunk();
+      const error = await rejection(to.copyFrom(from, missing.digest));
+      assert.ok(error instanceof ChunkNotFoundError, `a ChunkNotFoundError, not ${String(error)}`);
+      assert.equal(await to.has(missing.digest), false);
+      const elsewhere = { name: "elsewhere", get: () => Promise.resolve(data) } as unknown as ChunkStore;
+      assert.equal(await to.copyFrom(elsewhere, digest), false, "a store of another service is not copied from");
+      if (hooks.corrupt) {
+        const damaged = chunk();
+        await from.put(damaged.digest, damaged.data);
+        await hooks.corrupt(from, damaged.digest);
+        assert.ok((await rejection(to.copyFrom(from, damaged.digest))) instanceof ChunkCorruptError, "a damaged source is refused");
+        assert.equal(await to.has(damaged.digest), false, "and not kept");
+      }
     });
   });
 }

@@ -8,6 +8,7 @@ import { accessCases } from "./metadata-store-access.js";
 import { concurrencyCases } from "./metadata-store-concurrency.js";
 import { directoryCases } from "./metadata-store-directory.js";
 import type { StoreAccess } from "./metadata-store-fixtures.js";
+import { leaseCases } from "./metadata-store-leases.js";
 import { resourceCases } from "./metadata-store-resources.js";
 
 export function metadataStoreConformance(name: string, open: () => Promise<MetadataStore>): void {
@@ -27,5 +28,6 @@ export function metadataStoreConformance(name: string, open: () => Promise<Metad
     accessCases(access);
     resourceCases(access);
     concurrencyCases(access);
+    leaseCases(access);
   });
 }

@@ -2,54 +2,15 @@
 // on the machine's server (VITRINE_TEST_PG_URL names another server) and dropped afterwards.
 
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, describe, it } from "node:test";
-import pg from "pg";
 import { openMetadataStore } from "../../src/store/open-store.js";
+import { temporaryDatabases } from "../support/postgres.js";
 import { CREATED_AT, newId } from "./metadata-store-fixtures.js";
 import { metadataStoreConformance } from "./metadata-store.js";
 
-const serverUrl = process.env.VITRINE_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/";
-const databases: string[] = [];
-
-function databaseUrl(database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
-  const admin = new pg.Client({ connectionString: databaseUrl("postgres") });
-  await admin.connect();
-  try {
-    return await work(admin);
-  } finally {
-    await admin.end();
-  }
-}
-
-/**
- * A new, empty database, collated en-US by ICU where the server can, so that its text order
- * differs from byte order as on many production servers.
- */
-async function createDatabase(): Promise<string> {
-  const name = `vitrine_test_${randomBytes(6).toString("hex")}`;
-  await withAdmin(async (admin) => {
-    try {
-      await admin.query(`create database ${name} template template0 locale_provider icu icu_locale 'en-US'`);
-    } catch {
-      await admin.query(`create database ${name}`);
-    }
-  });
-  databases.push(name);
-  return databaseUrl(name);
-}
-
-after(async () => {
-  await withAdmin(async (admin) => {
-    for (const name of databases) await admin.query(`drop database if exists ${name} with (force)`);
-  });
-});
+const databases = temporaryDatabases();
+const createDatabase = () => databases.create();
+after(() => databases.dropAll());
 
 let shared: Promise<string> | undefined;
 const sharedDatabase = () => (shared ??= createDatabase());

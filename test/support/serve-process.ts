@@ -31,5 +31,6 @@ export async function serve(dataDir: string, args: string[] = [], env: Record<st
   throw new Error(`vitrine serve did not become ready: ${stderr}`);
 }
 
+/** Resolves when the process has ended (at once if it has: by an exit or, with a null code, by a signal). */
 export const exitOf = (child: ChildProcess): Promise<number | null> =>
-  child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once("exit", (code) => r(code)));
+  child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((r) => child.once("exit", (code) => r(code)));

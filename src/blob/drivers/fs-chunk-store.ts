@@ -10,7 +10,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, utimes } from "node:f
 import type { Stats } from "node:fs";
 import { join } from "node:path";
 import { ChunkCorruptError, ChunkNotFoundError, type ChunkStore, type PutOptions } from "../../ports/chunk-store.js";
-import { isSha256Hex, sha256Hex } from "../digest.js";
+import { checkedDigest, sha256Hex } from "../digest.js";
 
 const FANOUT = /^[0-9a-f]{2}$/;
 
@@ -101,7 +101,7 @@ export class FsChunkStore implements ChunkStore {
 
   private path(digest: string): string {
     // Digests become paths: anything but 64 lower-case hex characters could leave the directory.
-    if (!isSha256Hex(digest)) throw new RangeError(`not a SHA-256 digest: ${JSON.stringify(digest)}`);
+    checkedDigest(digest);
     return join(this.chunks, digest.slice(0, 2), digest.slice(2, 4), digest);
   }
 }

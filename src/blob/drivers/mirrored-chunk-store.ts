@@ -49,6 +49,12 @@ export class MirroredChunkStore implements ChunkStore {
     throw new ChunkNotFoundError(this.name, digest);
   }
 
+  /** A server-side copy into every member; false (the caller then puts, filling the gaps) unless each member could copy so. */
+  async copyFrom(source: ChunkStore, digest: string): Promise<boolean> {
+    const answers = await Promise.all(this.members.map((member) => member.copyFrom?.(source, digest) ?? false));
+    return answers.every(Boolean);
+  }
+
   async delete(digest: string): Promise<void> {
     await Promise.all(this.members.map((member) => member.delete(digest)));
   }

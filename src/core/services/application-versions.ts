@@ -14,6 +14,8 @@ import type { OperationRecord, ResourceRecord } from "../../ports/metadata-store
 import type { RegionStorage } from "../replication-plan.js";
 import type { Operations } from "./operations.js";
 import { renderResource, type ResourceRef, type TrackedResources } from "./tracked-resources.js";
+import type { Telemetry } from "../../ports/telemetry.js";
+import type { Leases } from "./leases.js";
 import { VersionReplication, type ContentItem, type ReplicatedInternal } from "./version-replication.js";
 
 type Props = Record<string, unknown>;
@@ -36,6 +38,8 @@ export interface ApplicationVersionDeps {
   operations: Operations;
   clock: Clock;
   regionStorage: (region: string) => RegionStorage;
+  leases: Leases;
+  telemetry: Telemetry;
   /** Largest package or configuration file. */
   maxFileBytes: number;
 }

@@ -16,6 +16,8 @@ import type { Operations } from "./operations.js";
 import { checkTraits, type ImageDisk, type ImageHolder, type ImageSources, type PendingDisk, type ResolvedSource, type SourceTraits } from "./image-sources.js";
 import { renderResource, type ResourceRef, type TrackedResources } from "./tracked-resources.js";
 import { bringDisks, buildDisks, diskProperties, type ImageDiskProps } from "./image-disks.js";
+import type { Telemetry } from "../../ports/telemetry.js";
+import type { Leases } from "./leases.js";
 import { VersionReplication, type ReplicatedInternal } from "./version-replication.js";
 
 type Props = Record<string, unknown>;
@@ -35,6 +37,8 @@ export interface ImageVersionDeps {
   /** Largest disk a version may hold (Azure's "1 TB": 1,024 GiB). */
   maxDiskBytes: number;
   regionStorage: (region: string) => RegionStorage;
+  leases: Leases;
+  telemetry: Telemetry;
 }
 
 const internalOf = (record: ResourceRecord): VersionInternal => (record.internal ?? {}) as VersionInternal;

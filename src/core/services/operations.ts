@@ -1,15 +1,30 @@
 // Long-running operations: every asynchronous ARM request gets a durable record that a client
-// polls (on any server of a scaled-out deployment, since it lives in the metadata store).
+// polls (on any server of a scaled-out deployment, since it lives in the metadata store). Whoever
+// runs an operation holds its lease (leases.ts), so that of the processes sharing the store one
+// runs it; background work (copies to other regions) is only recorded by an API server and taken
+// up by a worker's poll (`resumeAll`), as is the work of a process that died.
 
 import { ArmError, errors } from "../errors.js";
 import type { Clock } from "../../ports/clock.js";
 import type { Ids } from "../../ports/ids.js";
 import type { MetadataStore, OperationRecord } from "../../ports/metadata-store.js";
+import type { Telemetry } from "../../ports/telemetry.js";
+import type { Leases } from "./leases.js";
+
+export interface OperationsDeps {
+  store: MetadataStore;
+  clock: Clock;
+  ids: Ids;
+  leases: Leases;
+  /** Whether this process runs background work (a worker); an API server only records it. */
+  runsBackground: boolean;
+  telemetry: Telemetry;
+}
 
 export class Operations {
   private readonly running = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly deps: { store: MetadataStore; clock: Clock; ids: Ids }) {}
+  constructor(private readonly deps: OperationsDeps) {}
 
   /** Records an operation that finished while the request was served. */
   async completed(subscriptionId: string, location: string, resourceId: string, failure?: ArmError): Promise<OperationRecord> {
@@ -30,9 +45,10 @@ export class Operations {
 
   /**
    * Records an operation as running, runs `work` in the background and records how it ended. The
-   * record is returned at once, for the client to poll.
+   * record is returned at once, for the client to poll. `background` work (resumable from the
+   * resource's record) is left to a worker when this process is not one.
    */
-  async start(subscriptionId: string, location: string, resourceId: string, work: () => Promise<void>): Promise<OperationRecord> {
+  async start(subscriptionId: string, location: string, resourceId: string, work: () => Promise<void>, options: { background?: boolean } = {}): Promise<OperationRecord> {
     const operation: OperationRecord = {
       id: this.deps.ids.uuid(),
       subscriptionId: subscriptionId.toLowerCase(),
@@ -44,34 +60,50 @@ export class Operations {
       error: null,
     };
     await this.deps.store.putOperation(operation);
-    this.run(operation, work);
+    if (this.deps.runsBackground || !options.background) this.run(operation, work);
     return operation;
   }
 
   /**
-   * At start: every operation a stop left InProgress is run again under its own id (so a client
-   * still polling it sees it end) with the work `resumeFor` gives, or failed when there is none.
+   * At start and then periodically on a worker: every operation left InProgress that no live
+   * process holds (a stop or a crash cut it short, or an API server only recorded it) is run
+   * under its own id (so a client still polling it sees it end) with the work `resumeFor` gives,
+   * or failed when there is none. Returns how many it found (some may be claimed meanwhile by
+   * another process, which then runs them).
    */
   async resumeAll(resumeFor: (operation: OperationRecord) => Promise<(() => Promise<void>) | undefined>): Promise<number> {
-    const running = await this.deps.store.listRunningOperations();
-    for (const operation of running) {
-      const work = await resumeFor(operation);
-      this.run(operation, work ?? (() => Promise.reject(errors.operationNotResumable(operation.resourceId))));
+    const waiting = (await this.deps.store.listRunningOperations()).filter((operation) => !this.running.has(operation.id));
+    for (const operation of waiting) {
+      this.run(operation, async () => {
+        const work = await resumeFor(operation);
+        if (!work) throw errors.operationNotResumable(operation.resourceId);
+        await work();
+      });
     }
-    return running.length;
+    return waiting.length;
   }
 
+  /** Runs the operation's work under its lease and records how it ended, unless another process holds it. */
   private run(operation: OperationRecord, work: () => Promise<void>): void {
-    const finish = (error: { code: string; message: string; target?: string } | null) =>
-      this.deps.store.putOperation({ ...operation, status: error ? "Failed" : "Succeeded", endTime: this.deps.clock.now().toISOString(), error });
+    const finish = (error: { code: string; message: string; target?: string } | null) => {
+      this.deps.telemetry.operationFinished(error ? "Failed" : "Succeeded");
+      return this.deps.store.putOperation({ ...operation, status: error ? "Failed" : "Succeeded", endTime: this.deps.clock.now().toISOString(), error });
+    };
+    const held = this.deps.leases.holding(`operation:${operation.id}`, async () => {
+      // Listed as running, it may have ended before the lease was claimed.
+      if ((await this.deps.store.getOperation(operation.id))?.status !== "InProgress") return;
+      await work().then(
+        () => finish(null),
+        (error: unknown) => finish(error instanceof ArmError ? armErrorBody(error) : { code: "InternalServerError", message: String(error instanceof Error ? error.message : error) }),
+      );
+    });
+    // The store unreachable: the operation stays InProgress, and a worker's poll takes it up again.
     this.running.set(
       operation.id,
-      work()
-        .then(
-          () => finish(null),
-          (error: unknown) => finish(error instanceof ArmError ? armErrorBody(error) : { code: "InternalServerError", message: String(error instanceof Error ? error.message : error) }),
-        )
-        .finally(() => this.running.delete(operation.id)),
+      held.then(
+        () => undefined,
+        () => undefined,
+      ).finally(() => this.running.delete(operation.id)),
     );
   }
 
@@ -83,6 +115,11 @@ export class Operations {
   /** Whether this process is running background work. */
   busy(): boolean {
     return this.running.size > 0;
+  }
+
+  /** How many operations this process is running (metrics). */
+  runningCount(): number {
+    return this.running.size;
   }
 
   /** Waits for the operations this process runs (shutdown, tests). */

@@ -112,22 +112,25 @@ export class TrackedResources {
 
   /**
    * Changes a stored record (state transitions and progress of disks, images, versions): `change`
-   * gets it as it is now and returns it changed. Runs after this process's other writes of the
-   * same resource (client PUTs and PATCHes included), so that neither undoes the other; undefined
-   * when the resource is gone.
+   * gets it as it is now and returns it changed; undefined when the resource is gone. Writes of the
+   * same resource within this process take turns; a write of another process (servers and workers
+   * sharing PostgreSQL) in between is caught by the store's compare-and-swap, and `change` is
+   * applied again to what that process wrote, so that neither undoes the other.
    */
   modify(id: string, change: (current: ResourceRecord) => ResourceRecord): Promise<ResourceRecord | undefined> {
     return this.serialized(keyOf(id), async () => {
-      const current = await this.find(id);
-      return current && this.save(change(current));
+      for (let attempt = 1; ; attempt++) {
+        const current = await this.find(id);
+        if (!current) return undefined;
+        const result = await this.deps.store.swapResource(current, { ...change(current), updatedAt: this.deps.clock.now().toISOString() });
+        if (result.kind === "updated") return result.record;
+        if (result.kind === "missing") return undefined;
+        if (attempt === MODIFY_ATTEMPTS) throw new Error(`${id} kept changing under ${MODIFY_ATTEMPTS} attempts to update it`);
+      }
     });
   }
 
-  /**
-   * Runs `work` once this process's writes of the same resource queued before it have settled.
-   * Across processes (several servers on PostgreSQL) this is not enough: that needs a
-   * compare-and-swap in the store.
-   */
+  /** Runs `work` once this process's writes of the same resource queued before it have settled. */
   private serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
     const before = this.writes.get(key) ?? Promise.resolve();
     const run = before.then(work);
@@ -140,13 +143,6 @@ export class TrackedResources {
       if (this.writes.get(key) === settled) this.writes.delete(key);
     });
     return run;
-  }
-
-  /** Stores a changed record: body and internal data. */
-  private async save(record: ResourceRecord): Promise<ResourceRecord> {
-    const updated = await this.deps.store.updateResource({ ...record, updatedAt: this.deps.clock.now().toISOString() });
-    if (!updated) throw errors.resourceNotFound(record.id.split("/providers/")[1] ?? record.id, record.resourceGroup);
-    return updated;
   }
 
   /** The ARM id `ref` names. */
@@ -264,6 +260,9 @@ export class TrackedResources {
 export function renderResource(record: ResourceRecord): Record<string, unknown> {
   return { id: record.id, name: record.name, type: record.type, location: record.location, ...record.body };
 }
+
+/** Compare-and-swap rounds of one modify before giving up: each lost round means another process wrote meanwhile. */
+const MODIFY_ATTEMPTS = 20;
 
 const idOf = (ref: ResourceRef): string =>
   providerResourceId(ref.subscription.id, ref.resourceGroup, COMPUTE_NAMESPACE, ref.kind.segments, ref.names);

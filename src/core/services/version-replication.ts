@@ -4,7 +4,8 @@
 // that region's replicas, which makes the version Succeeded. The replicas of the other target
 // regions are copied afterwards, each from the nearest region that has a complete one, with state
 // and progress (`$expand=ReplicationStatus`). A failed copy is retried with backoff; copies cut
-// short by a stop of the server are resumed when it starts again. Placement comes from
+// short by a stop of the server are resumed when it starts again, or by another worker sharing the
+// store once their leases expire (leases.ts). Placement comes from
 // core/replication-plan.ts, the replica records from version-replicas.ts.
 
 import { errors } from "../errors.js";
@@ -13,7 +14,9 @@ import { publishingProfileOf, regionKey } from "../publishing-profile.js";
 import type { Clock } from "../../ports/clock.js";
 import type { ContentPlace, DiskContent, DiskContentRef, StoredManifest } from "../../ports/disk-content.js";
 import type { OperationRecord, ResourceRecord } from "../../ports/metadata-store.js";
+import type { Telemetry } from "../../ports/telemetry.js";
 import { nearestSource, planReplicas, type RegionStorage, type Replica } from "../replication-plan.js";
+import type { Leases } from "./leases.js";
 import type { Operations } from "./operations.js";
 import type { TrackedResources } from "./tracked-resources.js";
 import { completeRegions, desiredRegions, regionSummaries, replicaKey, retryDelaySeconds, statusRow, type ReplicaState } from "./version-replicas.js";
@@ -57,6 +60,8 @@ export interface VersionReplicationDeps {
   operations: Operations;
   clock: Clock;
   regionStorage: (region: string) => RegionStorage;
+  leases: Leases;
+  telemetry: Telemetry;
 }
 
 export const internalOf = (record: ResourceRecord): ReplicatedInternal => (record.internal ?? {}) as ReplicatedInternal;
@@ -102,6 +107,7 @@ export class VersionReplication {
     const chosen = complete.sort((a, b) => (this.reads.get(key(a)) ?? 0) - (this.reads.get(key(b)) ?? 0) || a.index - b.index)[0];
     if (!chosen) return { region };
     this.reads.set(key(chosen), (this.reads.get(key(chosen)) ?? 0) + 1);
+    this.deps.telemetry.replicaRead(region);
     return { region, targets: chosen.targets };
   }
 
@@ -155,7 +161,7 @@ export class VersionReplication {
     const replicas = this.plan(propertiesOf(record), record.location, internal.replicas ?? [], occupiedBytesOf(internal.disks));
     await this.update(record.id, (current) => ({ ...current, replicas }));
     if (!replicas.some((replica) => replica.state === "Replicating")) return undefined;
-    return this.deps.operations.start(record.subscriptionId, record.location, record.id, () => this.replicate(record.id));
+    return this.deps.operations.start(record.subscriptionId, record.location, record.id, () => this.replicate(record.id), { background: true });
   }
 
   /**
@@ -186,13 +192,17 @@ export class VersionReplication {
     if (retries.length === 0) return;
     const start = () => {
       this.require(record.id)
-        .then((current) => this.deps.operations.start(current.subscriptionId, current.location, current.id, () => this.replicate(current.id)))
+        .then((current) => this.deps.operations.start(current.subscriptionId, current.location, current.id, () => this.replicate(current.id), { background: true }))
         .catch(() => undefined);
     };
     setTimeout(start, Math.max(0, Math.min(...retries) - this.deps.clock.now().getTime())).unref();
   }
 
-  /** Copies the version's items onto each replica `which` selects that is due, from the nearest region with a complete replica. */
+  /**
+   * Copies the version's items onto each replica `which` selects that is due, from the nearest
+   * region with a complete replica. Each copy runs under the replica's lease, so that processes
+   * sharing the store never copy one replica at the same time; one held elsewhere is skipped.
+   */
   private async copyReplicas(id: string, which: (replica: ReplicaState) => boolean): Promise<void> {
     const tried = new Set<string>();
     for (;;) {
@@ -203,7 +213,15 @@ export class VersionReplication {
       const due = (internal.replicas ?? []).find((replica) => which(replica) && !tried.has(replicaKey(replica)) && !this.copying.has(`${id}/${replicaKey(replica)}`) && isDue(replica));
       if (!due || !internal.disks) return;
       tried.add(replicaKey(due));
-      const copy = this.copyReplica(record, internal.disks, due);
+      const items = internal.disks;
+      const copy = this.deps.leases
+        .holding(`replica:${record.key}/${replicaKey(due)}`, async () => {
+          // Read again under the lease: another process may have completed the copy since.
+          const current = await this.require(id);
+          const still = (internalOf(current).replicas ?? []).find((replica) => replicaKey(replica) === replicaKey(due));
+          if (still && isDue(still)) await this.copyReplica(current, items, still);
+        })
+        .then(() => undefined);
       this.copying.set(`${id}/${replicaKey(due)}`, copy);
       try {
         await copy;
@@ -241,6 +259,7 @@ export class VersionReplication {
         copied += copiedOfItem;
       }
       await save({ state: "Completed", bytesDone: done, bytesCopied: copied, details: undefined, attempts: 0, retryAt: undefined });
+      this.deps.telemetry.replicaCopied({ versionId: id, region: due.region, index: due.index, from: place.region, bytes: copied });
     } catch (error) {
       const attempts = (due.attempts ?? 0) + 1;
       const retryAt = new Date(this.deps.clock.now().getTime() + retryDelaySeconds(attempts) * 1000).toISOString();
