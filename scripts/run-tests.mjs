@@ -2,6 +2,8 @@
 // Runs every compiled test file with node's test runner. Node 20's `--test` takes no globs, so
 // the files are listed here. Pass tiers to narrow the run: `node scripts/run-tests.mjs unit api`,
 // or compiled test files: `node scripts/run-tests.mjs dist/test/cli/az.test.js`.
+// Every folder of dist/test is a tier, e2e (the portal in Chromium) included; a tier whose tools
+// are missing skips its tests with the reason (e.g. no /usr/bin/chromium).
 //
 // Clients trust a server's CA the way users make them: NODE_EXTRA_CA_CERTS (Node, read once at
 // process start) and REQUESTS_CA_BUNDLE (az). So one test CA is made here, before the test

@@ -13,6 +13,7 @@ import { isDeploymentPath, withDeploymentsProvider } from "./routes/deployments.
 import { registerDiskDataRoutes } from "./routes/disk-data.js";
 import { registerIdentityRoutes } from "./routes/identity.js";
 import { registerPackageDataRoutes } from "./routes/package-data.js";
+import { registerPortalRoutes } from "./routes/portal.js";
 import { registerHealthRoutes, type ReadinessCheck } from "./routes/health.js";
 import type { Metrics } from "./metrics.js";
 
@@ -74,6 +75,7 @@ export function buildServer(context: ServerContext, tls: TlsOptions, observabili
   registerAdminRoutes(app, context);
   registerDiskDataRoutes(app, context);
   registerPackageDataRoutes(app, context);
+  registerPortalRoutes(app);
   return app;
 }
 
