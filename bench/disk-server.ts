@@ -31,14 +31,14 @@ export class BenchServer {
     readonly connection: ConnectionInfo,
   ) {}
 
-  /** Starts `vitrine serve` on a fresh data dir whose certificates are issued by the CA in `caDir`. */
-  static async start(dataDir: string, caDir: string): Promise<BenchServer> {
+  /** Starts `vitrine serve` on a fresh data dir whose certificates are issued by the CA in `caDir`; `args` are more serve options. */
+  static async start(dataDir: string, caDir: string, args: string[] = []): Promise<BenchServer> {
     mkdirSync(join(dataDir, "tls"), { recursive: true, mode: 0o700 });
     for (const file of ["ca.pem", "ca-key.pem"]) copyFileSync(join(caDir, file), join(dataDir, "tls", file));
     const log = openSync(join(dataDir, "server.log"), "a");
     // BENCH_SERVER_NODE_FLAGS reach the server alone, e.g. "--cpu-prof --cpu-prof-dir=DIR" to profile it.
     const flags = (process.env.BENCH_SERVER_NODE_FLAGS ?? "").split(" ").filter(Boolean);
-    const child = spawn(process.execPath, [...flags, "dist/cli/vitrine.js", "serve", "--data-dir", dataDir, "--port", "0", "--log-level", "warn"], {
+    const child = spawn(process.execPath, [...flags, "dist/cli/vitrine.js", "serve", "--data-dir", dataDir, "--port", "0", "--log-level", "warn", ...args], {
       stdio: ["ignore", log, log],
     });
     closeSync(log);
@@ -52,6 +52,11 @@ export class BenchServer {
     const server = new BenchServer(dataDir, child, JSON.parse(readFileSync(connectionFile, "utf8")) as ConnectionInfo);
     await server.authenticate();
     return server;
+  }
+
+  /** The Authorization header of this server's token, for load generators of their own. */
+  get authorization(): string {
+    return `Bearer ${this.token}`;
   }
 
   get pid(): number {

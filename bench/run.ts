@@ -8,6 +8,9 @@
 //    latency against cp of the same image. BENCH_DISKS=0 leaves it out.
 // 4. Replication between regions (bench/replication-bench.ts): a full copy against cp, a delta
 //    copy against rsync. BENCH_REPLICATION=0 leaves it out.
+// 5. Control-plane throughput at 50 connections on SQLite and PostgreSQL (bench/control-bench.ts)
+//    against a bare Fastify HTTPS server. BENCH_CONTROL=0 leaves it out; BENCH_ONLY=control runs
+//    it alone.
 
 import { Agent, createServer, request } from "node:https";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -20,6 +23,7 @@ import { startVitrine } from "../src/main.js";
 import { ensureTlsMaterial } from "../src/identity/certificates.js";
 import type { MetadataStore, ResourceRecord } from "../src/ports/metadata-store.js";
 import { openMetadataStore } from "../src/store/open-store.js";
+import { runControlBench } from "./control-bench.js";
 import { runDiskBench } from "./disk-bench.js";
 import { runReplicationBench } from "./replication-bench.js";
 
@@ -154,7 +158,12 @@ function report(what: string, baseline: string, count: number, baselineMs: numbe
   console.log(`  ratio ${subject} / baseline time: ${(subjectMs / baselineMs).toFixed(2)}x`);
 }
 
-await armReadPath();
-await metadataWrites();
-if (process.env.BENCH_DISKS !== "0") await runDiskBench();
-if (process.env.BENCH_REPLICATION !== "0") await runReplicationBench();
+if (process.env.BENCH_ONLY === "control") {
+  await runControlBench();
+} else {
+  await armReadPath();
+  await metadataWrites();
+  if (process.env.BENCH_DISKS !== "0") await runDiskBench();
+  if (process.env.BENCH_REPLICATION !== "0") await runReplicationBench();
+  if (process.env.BENCH_CONTROL !== "0") await runControlBench();
+}
