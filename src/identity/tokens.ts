@@ -6,6 +6,9 @@ import type { Clock } from "../ports/clock.js";
 import type { MetadataStore } from "../ports/metadata-store.js";
 
 export const TOKEN_LIFETIME_SECONDS = 3600;
+const CLOCK_TOLERANCE_SECONDS = 60;
+/** Verified tokens remembered (oldest forgotten first): one per active client, comfortably. */
+const VERIFIED_CACHE_SIZE = 10_000;
 const SIGNING_KEY_SETTING = "jwt-signing-key";
 
 /** Whom a token is for: a service principal (client credentials) or a user (password sign-in). */
@@ -38,6 +41,8 @@ export type VerifyResult =
 type KeyLike = Awaited<ReturnType<typeof importJWK>>;
 
 export class TokenService {
+  private readonly verified = new Map<string, TokenClaims>();
+
   private constructor(
     private readonly privateKey: KeyLike,
     private readonly publicKey: KeyLike,
@@ -81,13 +86,32 @@ export class TokenService {
     return { token, expiresIn: TOKEN_LIFETIME_SECONDS };
   }
 
-  /** Checks signature, expiry, issuer and that the audience is one of `audiences` (trailing slashes ignored). */
+  /**
+   * Checks signature, expiry, issuer and that the audience is one of `audiences` (trailing slashes
+   * ignored). A token that passed is remembered until it expires: clients send the same token with
+   * every request for an hour, and its RSA signature check was the largest cost of a cheap GET.
+   */
   async verify(token: string, audiences: readonly string[], authorityHost: string): Promise<VerifyResult> {
+    const key = `${authorityHost} ${audiences.join(" ")} ${token}`;
+    const known = this.verified.get(key);
+    if (known) {
+      if (this.clock.now().getTime() / 1000 <= known.exp + CLOCK_TOLERANCE_SECONDS) return { ok: true, claims: known };
+      this.verified.delete(key);
+    }
+    const result = await this.verifyNow(token, audiences, authorityHost);
+    if (result.ok) {
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
+      this.verified.set(key, result.claims);
+    }
+    return result;
+  }
+
+  private async verifyNow(token: string, audiences: readonly string[], authorityHost: string): Promise<VerifyResult> {
     try {
       const { payload } = await jwtVerify(token, this.publicKey, {
         algorithms: ["RS256"],
         currentDate: this.clock.now(),
-        clockTolerance: 60,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
       });
       const claims = payload as unknown as TokenClaims;
       const wanted = audiences.map(trimSlashes);
