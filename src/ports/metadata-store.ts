@@ -218,6 +218,8 @@ export interface MetadataStore {
   /** Deletes a resource and everything under it (a resource group's delete); returns how many rows went. */
   deleteTree(key: string): Promise<number>;
   listResources(query: ListQuery): Promise<ResourceRecord[]>;
+  /** Keys and names of every child of one type: what picking one child by name needs (latest), without the bodies. */
+  listChildNames(parentKey: string, type: string): Promise<Array<{ key: string; name: string }>>;
   /** Resources per type in one subscription and location. */
   countResources(subscriptionId: string, location: string): Promise<UsageCount[]>;
 

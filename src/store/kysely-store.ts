@@ -204,6 +204,10 @@ export class KyselyMetadataStore implements MetadataStore {
     return resources.listResources(this.db, query);
   }
 
+  listChildNames(parentKey: string, type: string): Promise<Array<{ key: string; name: string }>> {
+    return resources.listChildNames(this.db, parentKey, type);
+  }
+
   countResources(subscriptionId: string, location: string): Promise<UsageCount[]> {
     return resources.countResources(this.db, subscriptionId, location);
   }

@@ -200,6 +200,10 @@ export async function listResources(db: Kysely<Database>, query: ListQuery): Pro
   return (await select.execute()).map(toResourceRecord);
 }
 
+export async function listChildNames(db: Kysely<Database>, parentKey: string, type: string): Promise<Array<{ key: string; name: string }>> {
+  return db.selectFrom("resources").select(["key", "name"]).where("parent_key", "=", parentKey).where("type", "=", type).orderBy("key").execute();
+}
+
 export async function countResources(
   db: Kysely<Database>,
   subscriptionId: string,

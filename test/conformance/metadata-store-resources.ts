@@ -2,10 +2,12 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { ResourceRecord } from "../../src/ports/metadata-store.js";
 import {
   GALLERIES,
   IMAGES,
   RESOURCE_GROUPS,
+  VERSIONS,
   byteOrder,
   gallery,
   imageDefinition,
@@ -77,6 +79,20 @@ export function resourceCases(store: StoreAccess): void {
         afterKey = rows.at(-1)?.key;
       }
       assert.deepEqual(keys, expected);
+    });
+
+    it("lists the keys and names of a parent's children of one type", async () => {
+      const group = await mustCreate(store(), resourceGroup(newId(), "RG"));
+      const parent = await mustCreate(store(), gallery(group, "g"));
+      const definition = await mustCreate(store(), imageDefinition(parent, "d"));
+      const versions: ResourceRecord[] = [];
+      for (const name of ["1.10.0", "1.2.0", "2.0.0"]) versions.push(await mustCreate(store(), imageVersion(definition, name)));
+      await mustCreate(store(), imageDefinition(parent, "other"));
+      assert.deepEqual(
+        await store().listChildNames(definition.key, VERSIONS),
+        byteOrder(versions.map((v) => v.key)).map((key) => ({ key, name: versions.find((v) => v.key === key)?.name })),
+      );
+      assert.deepEqual(await store().listChildNames(definition.key, IMAGES), [], "only the type asked");
     });
 
     it("lists by parent and type, by subscription and type, and by resource group", async () => {

@@ -81,6 +81,11 @@ export class TrackedResources {
     }
   }
 
+  /** Keys and names of a parent's children of one type, without their bodies. */
+  childNames(type: string, parentKey: string): Promise<Array<{ key: string; name: string }>> {
+    return this.deps.store.listChildNames(parentKey, type);
+  }
+
   async listBySubscription(subscription: SubscriptionRecord, kind: ResourceKind, page: { afterKey?: string; limit: number }): Promise<Page<ResourceRecord>> {
     const items = await this.deps.store.listResources({ subscriptionId: subscription.id.toLowerCase(), type: kind.type, afterKey: page.afterKey, limit: page.limit });
     return pageOf(items, page.limit);

@@ -9,7 +9,7 @@
 // core/replication-plan.ts, the replica records from version-replicas.ts.
 
 import { errors } from "../errors.js";
-import { latestIn, type LatestCandidate } from "../latest.js";
+import { compareVersionNames, latestIn, type LatestCandidate } from "../latest.js";
 import { publishingProfileOf, regionKey } from "../publishing-profile.js";
 import type { Clock } from "../../ports/clock.js";
 import type { ContentPlace, DiskContent, DiskContentRef, StoredManifest } from "../../ports/disk-content.js";
@@ -111,12 +111,20 @@ export class VersionReplication {
     return { region, targets: chosen.targets };
   }
 
-  /** The latest version under `parent` (a definition, an application) deployable in `region` (core/latest.ts). */
+  /**
+   * The latest version under `parent` (a definition, an application) deployable in `region`
+   * (core/latest.ts). Names are ordered first, without reading the records; then records are read
+   * from the highest version down until one qualifies: usually the first, where reading every
+   * version of a definition of 10,000 took half a second.
+   */
   async latest(parent: ResourceRecord, region: string): Promise<ResourceRecord | undefined> {
-    const versions: ResourceRecord[] = [];
-    for await (const version of this.deps.resources.all(this.deps.type, parent.key)) versions.push(version);
-    const name = latestIn(region, versions.map(candidateOf));
-    return versions.find((v) => v.name === name);
+    const names = await this.deps.resources.childNames(this.deps.type, parent.key);
+    names.sort((a, b) => compareVersionNames(b.name, a.name));
+    for (const { key } of names) {
+      const version = await this.deps.resources.find(key);
+      if (version && latestIn(region, [candidateOf(version)]) !== undefined) return version;
+    }
+    return undefined;
   }
 
   /** Brings the content into the version's own region and onto its replicas there, then starts the copies to the other target regions. */
