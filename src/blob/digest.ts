@@ -1,5 +1,6 @@
 // SHA-256 digests as the chunk stores name their contents: 64 lower-case hex characters.
 import { createHash } from "node:crypto";
+import { ChunkCorruptError } from "../ports/chunk-store.js";
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -9,6 +10,12 @@ export function sha256Hex(data: Buffer): string {
 
 export function isSha256Hex(value: string): boolean {
   return SHA256_HEX.test(value);
+}
+
+/** `data` when its SHA-256 is `digest`; else the store `store` holds (or was handed) a corrupt chunk. */
+export function verifiedChunk(store: string, digest: string, data: Buffer): Buffer {
+  if (sha256Hex(data) !== digest) throw new ChunkCorruptError(store, digest);
+  return data;
 }
 
 /** `digest` when it is one; a name that could be anything else (a path, a blob name) is refused. */

@@ -8,7 +8,7 @@
 import { Readable } from "node:stream";
 import { AnonymousCredential, BlobSASPermissions, ContainerClient, RestError, StorageSharedKeyCredential, generateBlobSASQueryParameters } from "@azure/storage-blob";
 import { ChunkCorruptError, ChunkNotFoundError, ChunkStoreRefusedError, type ChunkStore, type PutOptions } from "../../ports/chunk-store.js";
-import { checkedDigest, isSha256Hex, sha256Hex, sha256HexOf } from "../digest.js";
+import { checkedDigest, isSha256Hex, sha256HexOf, verifiedChunk } from "../digest.js";
 import type { Secret } from "./secret.js";
 
 export interface AzureBlobSettings {
@@ -61,7 +61,7 @@ export class AzureBlobChunkStore implements ChunkStore {
   /** A blob of the right length already there is refreshed, not written again (damage in it shows on get). */
   async put(digest: string, data: Buffer, options: PutOptions = {}): Promise<void> {
     const blob = this.blob(digest);
-    if (!options.verified && sha256Hex(data) !== digest) throw new ChunkCorruptError(this.name, digest);
+    if (!options.verified) verifiedChunk(this.name, digest, data);
     await this.call(async () => {
       const size = await blob.getProperties().then(
         (properties) => properties.contentLength,
@@ -86,8 +86,7 @@ export class AzureBlobChunkStore implements ChunkStore {
         throw error;
       }
     });
-    if (sha256Hex(data) !== digest) throw new ChunkCorruptError(this.name, digest);
-    return data;
+    return verifiedChunk(this.name, digest, data);
   }
 
   async delete(digest: string): Promise<void> {

@@ -9,8 +9,8 @@ import { randomUUID } from "node:crypto";
 import { mkdir, open, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { join } from "node:path";
-import { ChunkCorruptError, ChunkNotFoundError, type ChunkStore, type PutOptions } from "../../ports/chunk-store.js";
-import { checkedDigest, sha256Hex } from "../digest.js";
+import { ChunkNotFoundError, type ChunkStore, type PutOptions } from "../../ports/chunk-store.js";
+import { checkedDigest, verifiedChunk } from "../digest.js";
 
 const FANOUT = /^[0-9a-f]{2}$/;
 
@@ -36,7 +36,7 @@ export class FsChunkStore implements ChunkStore {
    */
   async put(digest: string, data: Buffer, options: PutOptions = {}): Promise<void> {
     const path = this.path(digest);
-    if (!options.verified && sha256Hex(data) !== digest) throw new ChunkCorruptError(this.name, digest);
+    if (!options.verified) verifiedChunk(this.name, digest, data);
     // A file of another length is a damaged chunk and is replaced below; one of the right length
     // is trusted (damage inside it shows on get; delete it, then put it again, to repair it).
     const existing = await statIfExists(path);
@@ -77,8 +77,7 @@ export class FsChunkStore implements ChunkStore {
       if (isNotFound(error)) throw new ChunkNotFoundError(this.name, digest);
       throw error;
     }
-    if (sha256Hex(data) !== digest) throw new ChunkCorruptError(this.name, digest);
-    return data;
+    return verifiedChunk(this.name, digest, data);
   }
 
   async delete(digest: string): Promise<void> {

@@ -17,7 +17,7 @@ import {
   paginateListObjectsV2,
 } from "@aws-sdk/client-s3";
 import { ChunkCorruptError, ChunkNotFoundError, ChunkStoreRefusedError, type ChunkStore, type PutOptions } from "../../ports/chunk-store.js";
-import { checkedDigest, isSha256Hex, sha256Hex, sha256HexOf } from "../digest.js";
+import { checkedDigest, isSha256Hex, sha256HexOf, verifiedChunk } from "../digest.js";
 import type { Secret } from "./secret.js";
 
 export interface S3Settings {
@@ -75,7 +75,7 @@ export class S3ChunkStore implements ChunkStore {
   /** An object of the right length already there is refreshed, not written again (damage in it shows on get). */
   async put(digest: string, data: Buffer, options: PutOptions = {}): Promise<void> {
     const key = this.key(digest);
-    if (!options.verified && sha256Hex(data) !== digest) throw new ChunkCorruptError(this.name, digest);
+    if (!options.verified) verifiedChunk(this.name, digest, data);
     if ((await this.sizeOf(digest)) === data.length && (await this.refresh(digest))) return;
     await this.call(async () => {
       await this.ensureBucket();
@@ -94,8 +94,7 @@ export class S3ChunkStore implements ChunkStore {
         throw error;
       }
     });
-    if (sha256Hex(data) !== digest) throw new ChunkCorruptError(this.name, digest);
-    return data;
+    return verifiedChunk(this.name, digest, data);
   }
 
   async delete(digest: string): Promise<void> {
