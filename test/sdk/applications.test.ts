@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { startAzurite, type Azurite } from "../support/azurite.js";
 import { makeApplication, makeSamplePackage, until, type SamplePackage } from "../support/applications.js";
 import { raw as rawRequest, sdkClients } from "../support/clients.js";
+import { refusalOf } from "../support/disk-upload.js";
 import { makeTempDir } from "../support/images.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
@@ -21,20 +22,6 @@ interface Access {
   package: { url: string; fileName: string; contentDigest: string; sizeBytes: number };
   configuration?: { url: string; fileName: string; contentDigest: string };
   manageActions: Record<string, string>;
-}
-
-/** How a request was refused: a RestError's code, or the code of a failed long-running operation. */
-async function refusalOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const { code, message } = error as { code?: string; message: string };
-    if (code) return { code, message };
-    const failed = /^The long-running operation has failed\. (\w+)\. ([\s\S]*)$/.exec(message);
-    if (failed?.[1] && failed[2] !== undefined) return { code: failed[1], message: failed[2] };
-    throw error;
-  }
-  assert.fail("the request succeeded; a refusal was expected");
 }
 
 describe("gallery application versions", () => {

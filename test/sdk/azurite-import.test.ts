@@ -11,6 +11,7 @@ import { readFile, rm } from "node:fs/promises";
 import { BlobClient } from "@azure/storage-blob";
 import { startAzurite, type Azurite } from "../support/azurite.js";
 import { raw as rawRequest, sdkClients } from "../support/clients.js";
+import { refusalOf, type Refusal } from "../support/disk-upload.js";
 import { contentDigestOf, convertImage, copyImage, cutImage, makeSampleRaw, makeTempDir, MIB, qemuSkip, type ConvertFormat } from "../support/images.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
@@ -27,28 +28,6 @@ const IMAGES: { format: ConvertFormat; blob: string }[] = [
   { format: "vpc-dynamic", blob: "dynamic.vhd" },
   { format: "qcow2", blob: "disk.qcow2" },
 ];
-
-interface Refusal {
-  code: string;
-  message: string;
-}
-
-/**
- * How a create was refused: a RestError for a synchronous refusal, or core-lro's Error for an
- * operation that failed, whose message is "The long-running operation has failed. <code>. <message>".
- */
-async function refusalOf(promise: Promise<unknown>): Promise<Refusal> {
-  try {
-    await promise;
-  } catch (error) {
-    const { code, message } = error as { code?: string; message: string };
-    if (code) return { code, message };
-    const failed = /^The long-running operation has failed\. (\w+)\. ([\s\S]*)$/.exec(message);
-    if (failed?.[1] && failed[2] !== undefined) return { code: failed[1], message: failed[2] };
-    throw error;
-  }
-  assert.fail("the request succeeded; a refusal was expected");
-}
 
 // The tests touch separate disks and blobs, and each mostly waits on the server's 1-second
 // Retry-After between polls of its operation: run together, they take the time of the slowest.

@@ -16,6 +16,7 @@ import {
   type ContainerClient,
   type PageBlobClient,
 } from "@azure/storage-blob";
+import { listeningPort } from "./listening-port.js";
 
 /** Azurite's one account and its published key (https://learn.microsoft.com/azure/storage/common/storage-use-azurite). */
 export const DEV_ACCOUNT = "devstoreaccount1";
@@ -72,7 +73,7 @@ export async function startAzurite(): Promise<Azurite> {
     })());
 
   try {
-    const port = await listeningPort(child);
+    const port = await listeningPort(child, { name: "Azurite", pattern: /listens on https?:\/\/[^\s:]+:(\d+)/, timeoutMs: START_TIMEOUT_MS });
     const accountUrl = `http://127.0.0.1:${port}/${DEV_ACCOUNT}`;
     const credential = new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_ACCOUNT_KEY);
     const service = new BlobServiceClient(accountUrl, credential);
@@ -106,35 +107,6 @@ export async function startAzurite(): Promise<Azurite> {
     await stop();
     throw error;
   }
-}
-
-/** The port from Azurite's "successfully listens on http://127.0.0.1:<port>" line. */
-function listeningPort(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let out = "";
-    let err = "";
-    let found = false;
-    const timer = setTimeout(() => fail(new Error(`Azurite did not start within ${START_TIMEOUT_MS / 1000} s. ${err}`)), START_TIMEOUT_MS);
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      child.removeListener("exit", exited);
-      reject(error);
-    };
-    const exited = (code: number | null) => fail(new Error(`Azurite exited (${code}) before listening: ${err || out}`));
-    child.once("exit", exited);
-    child.stderr?.on("data", (chunk: Buffer) => (err += chunk.toString()));
-    child.stdout?.on("data", (chunk: Buffer) => {
-      // Kept flowing after the port is known, so a full pipe never blocks Azurite.
-      if (found) return;
-      out += chunk.toString();
-      const match = /listens on https?:\/\/[^\s:]+:(\d+)/.exec(out);
-      if (!match) return;
-      found = true;
-      clearTimeout(timer);
-      child.removeListener("exit", exited);
-      resolve(Number(match[1]));
-    });
-  });
 }
 
 /** Polls until Azurite answers a request signed with the account key. */

@@ -1,6 +1,7 @@
 // What the SDK tests of disks and images share: a direct upload with @azure/storage-blob's page
-// writes, the error code of a failed SDK call, and the bytes a region's store occupies.
+// writes, the error code (or code and message) of a failed SDK call, and the bytes a region's store occupies.
 
+import assert from "node:assert/strict";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { RestError } from "@azure/core-rest-pipeline";
@@ -18,6 +19,28 @@ export async function codeOf(promise: Promise<unknown>): Promise<string | undefi
     const rest = error as RestError;
     return rest.code || (rest.statusCode ? `HTTP ${rest.statusCode}` : rest.message);
   }
+}
+
+export interface Refusal {
+  code: string;
+  message: string;
+}
+
+/**
+ * How a request was refused: a RestError's code and message for a synchronous refusal, or those of
+ * a long-running operation that failed (core-lro: "The long-running operation has failed. <code>. <message>").
+ */
+export async function refusalOf(promise: Promise<unknown>): Promise<Refusal> {
+  try {
+    await promise;
+  } catch (error) {
+    const { code, message } = error as { code?: string; message: string };
+    if (code) return { code, message };
+    const failed = /^The long-running operation has failed\. (\w+)\. ([\s\S]*)$/.exec(message);
+    if (failed?.[1] && failed[2] !== undefined) return { code: failed[1], message: failed[2] };
+    throw error;
+  }
+  assert.fail("the request succeeded; a refusal was expected");
 }
 
 /** Uploads `file` with page writes of at most 4 MiB, skipping all-zero ranges as clients do. */

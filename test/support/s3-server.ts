@@ -3,7 +3,7 @@
 // refuses it), ListObjectsV2 and CopyObject, and keeps each object as a file
 // (<dir>/<bucket>/<key>._S3rver_object), which lets a test damage or age an object behind it.
 
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Secret } from "../../src/blob/drivers/secret.js";
 import type { S3Settings } from "../../src/blob/drivers/s3-chunk-store.js";
+import { listeningPort } from "./listening-port.js";
 
 /** s3rver's one account. */
 export const S3RVER_KEY = "S3RVER";
@@ -48,7 +49,7 @@ export async function startS3Server(): Promise<S3Server> {
       await rm(directory, { recursive: true, force: true, maxRetries: 3 });
     })());
   try {
-    const port = await listeningPort(child);
+    const port = await listeningPort(child, { name: "s3rver", pattern: /listening on [^\s:]+:(\d+)/, timeoutMs: START_TIMEOUT_MS });
     const endpoint = `http://127.0.0.1:${port}`;
     return {
       endpoint,
@@ -63,30 +64,3 @@ export async function startS3Server(): Promise<S3Server> {
   }
 }
 
-/** The port from s3rver's "S3rver listening on 127.0.0.1:<port>" line. */
-function listeningPort(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let out = "";
-    let found = false;
-    const timer = setTimeout(() => fail(new Error(`s3rver did not start within ${START_TIMEOUT_MS / 1000} s: ${out}`)), START_TIMEOUT_MS);
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      child.removeListener("exit", exited);
-      reject(error);
-    };
-    const exited = (code: number | null) => fail(new Error(`s3rver exited (${code}) before listening: ${out}`));
-    child.once("exit", exited);
-    child.stderr?.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    child.stdout?.on("data", (chunk: Buffer) => {
-      // Kept flowing after the port is known, so a full pipe never blocks the server.
-      if (found) return;
-      out += chunk.toString();
-      const match = /listening on [^\s:]+:(\d+)/.exec(out);
-      if (!match) return;
-      found = true;
-      clearTimeout(timer);
-      child.removeListener("exit", exited);
-      resolve(Number(match[1]));
-    });
-  });
-}
