@@ -8,15 +8,10 @@
 import { galleryApplicationVersionKind, sourceOf, type ApplicationSource } from "../application-version-kind.js";
 import { errors } from "../errors.js";
 import { findRegion } from "../regions.js";
-import type { Clock } from "../../ports/clock.js";
-import type { DiskContent, DiskContentRef, StoredManifest } from "../../ports/disk-content.js";
+import type { DiskContentRef, StoredManifest } from "../../ports/disk-content.js";
 import type { OperationRecord, ResourceRecord } from "../../ports/metadata-store.js";
-import type { RegionStorage } from "../replication-plan.js";
-import type { Operations } from "./operations.js";
-import { renderResource, type ResourceRef, type TrackedResources } from "./tracked-resources.js";
-import type { Telemetry } from "../../ports/telemetry.js";
-import type { Leases } from "./leases.js";
-import { VersionReplication, type ContentItem, type ReplicatedInternal } from "./version-replication.js";
+import { renderResource, type ResourceRef } from "./tracked-resources.js";
+import { VersionReplication, type ContentItem, type ReplicatedInternal, type VersionReplicationDeps } from "./version-replication.js";
 
 type Props = Record<string, unknown>;
 
@@ -32,14 +27,8 @@ interface ApplicationInternal extends ReplicatedInternal {
   disks?: ApplicationItem[];
 }
 
-export interface ApplicationVersionDeps {
-  resources: TrackedResources;
-  content: DiskContent;
-  operations: Operations;
-  clock: Clock;
-  regionStorage: (region: string) => RegionStorage;
-  leases: Leases;
-  telemetry: Telemetry;
+/** What the replication engine needs, its kind's type aside, and the size limit of a file. */
+export interface ApplicationVersionDeps extends Omit<VersionReplicationDeps, "type"> {
   /** Largest package or configuration file. */
   maxFileBytes: number;
 }

@@ -8,17 +8,12 @@ import { findRegion } from "../regions.js";
 import { DeploymentMeter } from "../deployment-meter.js";
 import { galleryImageVersionKind } from "../version-kinds.js";
 import { parentIdOf } from "../resource-id.js";
-import type { Clock } from "../../ports/clock.js";
-import type { ContentPlace, DiskContent, DiskContentRef, StoredManifest } from "../../ports/disk-content.js";
-import type { RegionStorage } from "../replication-plan.js";
+import type { ContentPlace, DiskContentRef, StoredManifest } from "../../ports/disk-content.js";
 import type { OperationRecord, ResourceRecord } from "../../ports/metadata-store.js";
-import type { Operations } from "./operations.js";
 import { checkTraits, type ImageDisk, type ImageHolder, type ImageSources, type PendingDisk, type ResolvedSource, type SourceTraits } from "./image-sources.js";
-import { renderResource, type ResourceRef, type TrackedResources } from "./tracked-resources.js";
+import { renderResource, type ResourceRef } from "./tracked-resources.js";
 import { bringDisks, buildDisks, diskProperties, type ImageDiskProps } from "./image-disks.js";
-import type { Telemetry } from "../../ports/telemetry.js";
-import type { Leases } from "./leases.js";
-import { VersionReplication, type ReplicatedInternal } from "./version-replication.js";
+import { VersionReplication, type ReplicatedInternal, type VersionReplicationDeps } from "./version-replication.js";
 
 type Props = Record<string, unknown>;
 
@@ -28,17 +23,11 @@ export interface VersionInternal extends ReplicatedInternal {
   disks?: ImageDisk[];
 }
 
-export interface ImageVersionDeps {
-  resources: TrackedResources;
-  content: DiskContent;
+/** What the replication engine needs, its kind's type aside, and where sources are found. */
+export interface ImageVersionDeps extends Omit<VersionReplicationDeps, "type"> {
   sources: ImageSources;
-  operations: Operations;
-  clock: Clock;
   /** Largest disk a version may hold (Azure's "1 TB": 1,024 GiB). */
   maxDiskBytes: number;
-  regionStorage: (region: string) => RegionStorage;
-  leases: Leases;
-  telemetry: Telemetry;
 }
 
 const internalOf = (record: ResourceRecord): VersionInternal => (record.internal ?? {}) as VersionInternal;
