@@ -149,7 +149,7 @@ export async function startVitrine(config: Config, options: StartOptions = {}): 
       roleDefinitions,
       roleAssignments: new RoleAssignments({ store, clock, access, roleDefinitions }),
       gallerySharing: new GallerySharing({ resources: trackedResources }),
-      sharedWithMe: new SharedWithMe({ store, resources: trackedResources, access }),
+      sharedWithMe: new SharedWithMe({ store, resources: trackedResources }),
       publicUrl: () => publicUrl,
       directory,
       tokens,

@@ -21,6 +21,11 @@ export class Authorizer {
     return grantingAssignments(this.assignments, this.roles, action, scope).length > 0;
   }
 
+  /** A role definition (built-in or custom) by its GUID, as loaded for this request. */
+  role(name: string): RoleDefinition | undefined {
+    return this.roles.get(name.toLowerCase());
+  }
+
   /** Refuses with ARM's AuthorizationFailed unless the caller may perform `action` at `scope`. */
   require(action: string, scope: string): void {
     if (!this.can(action, scope)) throw errors.authorizationFailed(this.caller.objectId, action, scope);

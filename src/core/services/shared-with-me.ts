@@ -8,7 +8,7 @@ import { keyOf, resourceGroupId } from "../resource-id.js";
 import { galleryKind } from "../resource-kinds.js";
 import { scopeCovers } from "../authorize.js";
 import type { MetadataStore, ResourceRecord } from "../../ports/metadata-store.js";
-import type { Access, Authorizer } from "./access.js";
+import type { Authorizer } from "./access.js";
 import type { TrackedResources } from "./tracked-resources.js";
 
 export interface SharedEntry {
@@ -26,24 +26,27 @@ export interface SharedEntry {
 const GALLERY_TYPE_PREFIX = `${galleryKind.type.toLowerCase()}`;
 
 export class SharedWithMe {
-  constructor(private readonly deps: { store: MetadataStore; resources: TrackedResources; access: Access }) {}
+  constructor(private readonly deps: { store: MetadataStore; resources: TrackedResources }) {}
 
   async list(authorizer: Authorizer): Promise<SharedEntry[]> {
-    const roles = await this.deps.access.roles();
     const whole = authorizer.assignments.filter((a) => /^\/subscriptions\/[^/]+$/i.test(a.scope) || a.scope === "/");
     const inside = authorizer.assignments.filter((a) => !whole.some((w) => scopeCovers(w.scope, a.scope)));
     const entries = new Map<string, SharedEntry>();
+    const tenants = new Map<string, string>();
+    const tenantOf = async (subscriptionId: string) => {
+      if (!tenants.has(subscriptionId)) tenants.set(subscriptionId, (await this.deps.store.getSubscription(subscriptionId))?.tenantId ?? "");
+      return tenants.get(subscriptionId) ?? "";
+    };
     for (const assignment of inside) {
-      const roleName = roles.get(assignment.roleDefinitionName.toLowerCase())?.roleName ?? assignment.roleDefinitionName;
+      const roleName = authorizer.role(assignment.roleDefinitionName)?.roleName ?? assignment.roleDefinitionName;
       for (const record of await this.galleryResourcesAt(assignment.scope)) {
-        const subscription = await this.deps.store.getSubscription(record.subscriptionId);
         const entry = entries.get(record.key) ?? {
           id: record.id,
           type: record.type,
           name: record.name,
           location: record.location,
           roles: [],
-          ownerTenantId: subscription?.tenantId ?? "",
+          ownerTenantId: await tenantOf(record.subscriptionId),
           subscriptionId: record.subscriptionId,
         };
         if (!entry.roles.includes(roleName)) entry.roles.push(roleName);
