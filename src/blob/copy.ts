@@ -1,6 +1,6 @@
 // Copies a disk's content from one chunk store to another: only the chunks the target lacks, each
 // verified against its digest on arrival (the source's get checks the bytes it returns, so the
-// put that follows need not hash them again), and the manifest last, so that a manifest present
+// put that follows need not hash them again), and the manifest last, once the chunks are synced, so that a manifest present
 // in a store means its disk is complete there. Between two stores of one object store service the
 // service copies each chunk itself (copyFrom), and the target checks the copy; otherwise at most
 // PARALLEL_CHUNKS chunks are held here at a time.
@@ -38,11 +38,13 @@ export async function copyContent(manifestDigest: string, from: ChunkStore, to: 
     if (!(await to.refresh(digest))) {
       progress.bytesCopied += length;
       if (options.bytesPerSecond) await sleep(Math.max(0, started + (progress.bytesCopied / options.bytesPerSecond) * 1000 - Date.now()));
-      if (!(await to.copyFrom?.(from, digest))) await to.put(digest, await from.get(digest), { verified: true });
+      if (!(await to.copyFrom?.(from, digest))) await to.put(digest, await from.get(digest), { verified: true, deferred: true });
     }
     progress.bytesDone += length * times;
     onProgress?.({ ...progress });
   });
+  // The chunks are durable before the manifest that says the disk is complete here.
+  await to.sync?.();
   await to.put(manifestDigest, encoded);
   return progress;
 }

@@ -27,7 +27,10 @@ export interface GarbageCollectionOptions {
 export interface GarbageCollectionResult {
   kept: number;
   deleted: number;
+  /** The sizes of the chunks deleted. */
   bytesFreed: number;
+  /** What compaction gave back to the file system (a local store's packs), when the store compacts. */
+  bytesCompacted: number;
 }
 
 /**
@@ -51,7 +54,7 @@ export async function collectGarbage(store: ChunkStore, liveManifestDigests: Ite
     }
   });
 
-  const result: GarbageCollectionResult = { kept: 0, deleted: 0, bytesFreed: 0 };
+  const result: GarbageCollectionResult = { kept: 0, deleted: 0, bytesFreed: 0, bytesCompacted: 0 };
   await forEachLimited(store.list(), CONCURRENCY, async ({ digest, writtenAt, size }) => {
     if (live.has(digest) || writtenAt.getTime() >= cutoff) {
       result.kept += 1;
@@ -61,5 +64,6 @@ export async function collectGarbage(store: ChunkStore, liveManifestDigests: Ite
     result.deleted += 1;
     result.bytesFreed += size;
   });
+  if (store.compact) result.bytesCompacted = (await store.compact()).bytesFreed;
   return result;
 }

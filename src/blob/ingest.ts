@@ -85,7 +85,7 @@ export async function ingestDisk(image: DiskImage, store: ChunkStore, options: I
     const present = await store.has(digest);
     // Put even when present: a put refreshes the chunk's writtenAt, which keeps the garbage
     // collector from sweeping a chunk that was garbage until this ingest reused it.
-    await store.put(digest, data, { verified: true });
+    await store.put(digest, data, { verified: true, deferred: true });
     return !present;
   };
 
@@ -118,6 +118,8 @@ export async function ingestDisk(image: DiskImage, store: ChunkStore, options: I
   const encoded = encodeManifest(manifest);
   const digest = manifestDigest(encoded);
   signal?.throwIfAborted();
+  // The chunks are durable before the manifest that references them is stored.
+  await store.sync?.();
   await store.put(digest, encoded);
   return { manifest, contentDigest: `sha256:${digest}`, bytesRead: progress.bytesRead, bytesStored: progress.bytesStored };
 }

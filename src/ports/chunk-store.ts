@@ -32,11 +32,24 @@ export interface ChunkStore {
    * from that one so (another kind of store, another endpoint): the caller then gets and puts.
    */
   copyFrom?(source: ChunkStore, digest: string): Promise<boolean>;
+  /**
+   * Gives back the space of deleted chunks where a delete does not (a local store's packs);
+   * garbage collection calls it after its sweep. Object stores free space as they delete.
+   */
+  compact?(): Promise<{ bytesFreed: number }>;
+  /** Makes every deferred put so far durable and visible to other processes; throws if one failed. */
+  sync?(): Promise<void>;
 }
 
 export interface PutOptions {
   /** `digest` is the SHA-256 of `data`, computed by the caller from these bytes: not checked again. */
   verified?: boolean;
+  /**
+   * The put may resolve before the chunk is durable; `sync` makes it so. For a caller that stores
+   * many chunks and then one object that references them (a manifest): it syncs before that one.
+   * A store without `sync` stores every put durably.
+   */
+  deferred?: boolean;
 }
 
 export class ChunkNotFoundError extends Error {

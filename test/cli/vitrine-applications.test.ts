@@ -15,6 +15,7 @@ import { until } from "../support/applications.js";
 import { raw } from "../support/clients.js";
 import { makeTempDir, MIB } from "../support/images.js";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { damageChunk } from "../support/pack-store.js";
 import { runCli, type CliRun } from "./cli-runner.js";
 
 interface Version {
@@ -100,9 +101,9 @@ describe("vitrine sig gallery-application version and vitrine app fetch", () => 
     // Damage eastus's copy of the package's first chunk: the download must not be accepted.
     const digest = createHash("sha256").update(tarball.subarray(0, MIB)).digest("hex");
     const targets = join(server.dataDir, "regions", "eastus", "targets");
-    const damaged = readdirSync(targets).map((target) => join(targets, target, "chunks", digest.slice(0, 2), digest.slice(2, 4), digest)).filter((path) => existsSync(path));
-    assert.ok(damaged.length > 0, "eastus holds the chunk");
-    for (const path of damaged) await writeFile(path, Buffer.alloc(MIB, 1));
+    let damaged = 0;
+    for (const target of readdirSync(targets)) if (await damageChunk(join(targets, target), digest, 1)) damaged += 1;
+    assert.ok(damaged > 0, "eastus holds the chunk");
     const tampered = await fetchApp(version.id, "eastus", "tampered", "--os-type", "Linux");
     assert.notEqual(tampered.code, 0, "refused");
     // The server's store verifies what it reads (a 500 before the first byte, or a download cut

@@ -9,7 +9,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { raw as rawRequest, sdkClients } from "../support/clients.js";
-import { bytesUnder } from "../support/disk-upload.js";
+import { packBytesUnder } from "../support/pack-store.js";
 import { contentDigestOf, convertImage, makeRawImage, makeTempDir, qemuSkip } from "../support/images.js";
 import { exitOf, serve } from "../support/serve-process.js";
 import { freshDataDir, startTestServer, type TestServer } from "../support/server.js";
@@ -87,20 +87,20 @@ describe("the bytes of versions over time", { skip: qemuSkip }, () => {
       // Three chunks of 0x61 are one chunk stored once, with the chunk of 0x62: two chunks and a
       // manifest in the region's home store (the disk and the snapshot), the same on the storage
       // target of the version's replica.
-      const onTargets = bytesUnder(targets);
+      const onTargets = packBytesUnder(targets);
       assert.ok(onTargets >= 2 * MIB && onTargets < 3 * MIB, `the replica holds two distinct chunks (${onTargets} bytes)`);
-      assert.ok(bytesUnder(store) - onTargets >= 2 * MIB, "the home store holds the disk's");
+      assert.ok(packBytesUnder(store) - onTargets >= 2 * MIB, "the home store holds the disk's");
 
       await clients.compute.snapshots.beginDeleteAndWait(RG, "snap");
       await clients.compute.disks.beginDeleteAndWait(RG, "disk");
       const collected = await server.collectGarbage();
       assert.equal(collected.deleted, 3, "the home store's two chunks and manifest: nothing references them any more");
-      assert.equal(bytesUnder(targets), onTargets, "the version's replica is kept");
-      assert.equal(bytesUnder(store), onTargets);
+      assert.equal(packBytesUnder(targets), onTargets, "the version's replica is kept");
+      assert.equal(packBytesUnder(store), onTargets);
 
       await clients.compute.galleryImageVersions.beginDeleteAndWait(RG, "g", "d", "1.0.0");
       // No call: the delete schedules a collection.
-      await until("the store is empty", () => bytesUnder(store) === 0);
+      await until("the store is empty", () => packBytesUnder(store) === 0);
     });
   });
 

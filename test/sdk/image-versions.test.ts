@@ -10,7 +10,8 @@ import { join } from "node:path";
 import type { GalleryImageVersion } from "@azure/arm-compute";
 import { BlobClient } from "@azure/storage-blob";
 import { raw as rawRequest, sdkClients } from "../support/clients.js";
-import { bytesUnder, codeOf, uploadPages } from "../support/disk-upload.js";
+import { codeOf, uploadPages } from "../support/disk-upload.js";
+import { packBytesUnder } from "../support/pack-store.js";
 import { contentDigestOf, convertImage, makeRawImage, makeTempDir, qemuSkip } from "../support/images.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
@@ -193,13 +194,13 @@ describe("image versions with real bytes", { skip: qemuSkip }, () => {
 
   it("stores two versions that differ in a few chunks once, but for those chunks", async () => {
     const store = join(server.dataDir, "regions", "westus");
-    const before = bytesUnder(store);
+    const before = packBytesUnder(store);
     const changed = Buffer.from(rawB);
     changed.fill(0x44, 5 * MIB, 5 * MIB + 100);
     changed.fill(0x55, 23 * MIB, 23 * MIB + 100);
     const vhd = Buffer.concat([changed, vhdB.subarray(rawB.length)]);
     await uploadedDisk("disk-c", vhd);
-    const grown = bytesUnder(store) - before;
+    const grown = packBytesUnder(store) - before;
     assert.ok(grown >= 2 * MIB && grown < 2 * MIB + 64 * 1024, `two new chunks and a manifest, not a whole disk: the store grew by ${grown} bytes`);
   });
 

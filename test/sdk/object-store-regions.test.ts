@@ -17,7 +17,7 @@ import { decodeManifest } from "../../src/blob/manifest.js";
 import type { ChunkStore } from "../../src/ports/chunk-store.js";
 import { raw as rawRequest, sdkClients } from "../support/clients.js";
 import { startAzurite, DEV_ACCOUNT_KEY, type Azurite } from "../support/azurite.js";
-import { bytesUnder } from "../support/disk-upload.js";
+import { packBytesUnder } from "../support/pack-store.js";
 import { makeDefinition, uploadedDisk } from "../support/gallery-fixtures.js";
 import { contentDigestOf, convertImage, makeRawImage, makeTempDir, qemuSkip } from "../support/images.js";
 import { startS3Server, S3RVER_KEY, type S3Server } from "../support/s3-server.js";
@@ -90,7 +90,7 @@ describe("regions on Azure Blob Storage and S3", { skip: qemuSkip }, () => {
       const manifest = decodeManifest(await store.get(manifestDigest));
       assert.ok((await readRange(manifest, store, 0, manifest.size)).equals(raw), `the replica in ${region} (${store.name})`);
       const targets = join(server.dataDir, "regions", region, "targets");
-      assert.equal(existsSync(targets) ? bytesUnder(targets) : 0, 0, `nothing of ${region}'s replica in the data directory`);
+      assert.equal(existsSync(targets) ? packBytesUnder(targets) : 0, 0, `nothing of ${region}'s replica in the data directory`);
     }
 
     for (const region of ["westus", "centralus", "eastus"]) {

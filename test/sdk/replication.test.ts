@@ -5,15 +5,15 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { BlobClient } from "@azure/storage-blob";
-import { FsChunkStore } from "../../src/blob/drivers/fs-chunk-store.js";
+import { PackChunkStore } from "../../src/blob/drivers/pack-chunk-store.js";
 import { readRange } from "../../src/blob/export.js";
 import { decodeManifest } from "../../src/blob/manifest.js";
 import { raw as rawRequest, sdkClients } from "../support/clients.js";
-import { bytesUnder } from "../support/disk-upload.js";
+import { packBytesUnder, storedChunksUnder } from "../support/pack-store.js";
 import { makeDefinition, uploadedDisk } from "../support/gallery-fixtures.js";
 import { contentDigestOf, convertImage, makeRawImage, makeTempDir, qemuSkip } from "../support/images.js";
 import { exitOf, serve } from "../support/serve-process.js";
@@ -52,7 +52,7 @@ describe("replicas on storage targets", { skip: qemuSkip }, () => {
 
   /** The disk as one replica's targets hold it: every target has the manifest and every chunk, verified. */
   async function replicaBytes(region: string, target: string): Promise<Buffer> {
-    const store = new FsChunkStore(join(server.dataDir, "regions", region, "targets", target));
+    const store = new PackChunkStore(join(server.dataDir, "regions", region, "targets", target));
     const manifest = decodeManifest(await store.get(contentDigestOf(raw).replace(/^sha256:/, "")));
     return readRange(manifest, store, 0, manifest.size);
   }
@@ -116,7 +116,7 @@ describe("replicas on storage targets", { skip: qemuSkip }, () => {
   });
 
   it("adds and removes replicas when the targets change, and frees what a removed one held", async () => {
-    const before = bytesUnder(join(server.dataDir, "regions", "eastus", "targets"));
+    const before = packBytesUnder(join(server.dataDir, "regions", "eastus", "targets"));
     // The disk holds two distinct 1 MiB chunks (three alike, and one other).
     assert.ok(before >= 2 * 2 * MIB && before < 5 * MIB, `two replicas of two chunks (${before} bytes)`);
     const targetRegions = [{ name: "westus" }, { name: "eastus", regionalReplicaCount: 1 }, { name: "northeurope" }];
@@ -135,13 +135,13 @@ describe("replicas on storage targets", { skip: qemuSkip }, () => {
     assert.deepEqual(status.summary.map((row) => [row.region, row.replicas.length]), [["westus", 1], ["eastus", 1], ["northeurope", 1]]);
     assert.ok((await deployed("in-north-europe", "northeurope")).equals(raw));
     await server.collectGarbage();
-    const after = bytesUnder(join(server.dataDir, "regions", "eastus", "targets"));
+    const after = packBytesUnder(join(server.dataDir, "regions", "eastus", "targets"));
     assert.ok(after >= 2 * MIB && after < 3 * MIB, `one replica left in eastus (${before} -> ${after} bytes)`);
     const westus2 = join(server.dataDir, "regions", "westus2", "targets");
-    assert.ok(bytesUnder(westus2) >= 2 * 2 * MIB, "westus2 is no longer a target, but the disk deployed there still reads the replica's two zones left");
+    assert.ok(packBytesUnder(westus2) >= 2 * 2 * MIB, "westus2 is no longer a target, but the disk deployed there still reads the replica's two zones left");
     await clients.compute.disks.beginDeleteAndWait(RG, "from-zrs");
     await server.collectGarbage();
-    assert.equal(bytesUnder(westus2), 0, "once nothing reads it, the replica is gone");
+    assert.equal(packBytesUnder(westus2), 0, "once nothing reads it, the replica is gone");
   });
 
   it("shows a copy onto a failing target as Failed with the reason, and retries it until it recovers", async () => {
@@ -200,8 +200,8 @@ describe("a replication cut short by kill -9", { skip: qemuSkip }, () => {
       assert.equal((await fromImage("latest-too-early", `${version.id?.split("/versions/")[0]}`)).status, 404);
 
       const eastus = join(dataDir, "regions", "eastus", "targets");
-      await until("the copy into eastus is under way", () => chunkFiles(eastus).length >= 2);
-      assert.ok(chunkFiles(eastus).length < 13, "killed before the copy into eastus was done");
+      await until("the copy into eastus is under way", () => storedChunksUnder(eastus).length >= 2);
+      assert.ok(storedChunksUnder(eastus).length < 13, "killed before the copy into eastus was done");
       child.kill("SIGKILL");
       await exitOf(child);
 
@@ -213,10 +213,10 @@ describe("a replication cut short by kill -9", { skip: qemuSkip }, () => {
       const digest = contentDigestOf(raw).replace(/^sha256:/, "");
       for (const region of ["westus", "eastus", "northeurope"]) {
         const targets = join(dataDir, "regions", region, "targets");
-        const store = new FsChunkStore(join(targets, "z1-standard"));
+        const store = new PackChunkStore(join(targets, "z1-standard"));
         const manifest = decodeManifest(await store.get(digest));
         assert.ok((await readRange(manifest, store, 0, manifest.size)).equals(raw), `${region}: every chunk read back and verified`);
-        assert.deepEqual(chunkFiles(targets).sort(), [digest, ...manifest.chunks.map((chunk) => chunk.digest)].sort(), `${region}: the chunks and the manifest, nothing else`);
+        assert.deepEqual(storedChunksUnder(targets).sort(), [digest, ...manifest.chunks.map((chunk) => chunk.digest)].sort(), `${region}: the chunks and the manifest, nothing else`);
       }
     } finally {
       child.kill("SIGTERM");
@@ -226,14 +226,6 @@ describe("a replication cut short by kill -9", { skip: qemuSkip }, () => {
     }
   });
 });
-
-/** The names of the files under `dir` (chunk stores' chunks, manifests and any temporary file). */
-function chunkFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => entry.name);
-}
 
 async function until(what: string, condition: () => Promise<boolean> | boolean): Promise<void> {
   for (let attempt = 0; attempt < 600; attempt++) {

@@ -2,8 +2,6 @@
 // writes, the error code (or code and message) of a failed SDK call, and the bytes a region's store occupies.
 
 import assert from "node:assert/strict";
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
 import type { RestError } from "@azure/core-rest-pipeline";
 import { AnonymousCredential, PageBlobClient } from "@azure/storage-blob";
 
@@ -54,14 +52,4 @@ export async function uploadPages(sas: string, file: Buffer): Promise<number> {
     sent += piece.length;
   }
   return sent;
-}
-
-/** Bytes of the files under `dir`: what a region's chunk store occupies. */
-export function bytesUnder(dir: string): number {
-  let total = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    total += entry.isDirectory() ? bytesUnder(path) : statSync(path).size;
-  }
-  return total;
 }

@@ -6,11 +6,11 @@
 // reader sees either the whole chunk or none. Concurrent puts of one digest each write their own
 // temporary file; the last rename wins with the same bytes.
 import { randomUUID } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm, stat, utimes } from "node:fs/promises";
-import type { Stats } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, rm, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { ChunkNotFoundError, type ChunkStore, type PutOptions } from "../../ports/chunk-store.js";
 import { checkedDigest, verifiedChunk } from "../digest.js";
+import { isNotFound, statIfExists, syncDirectory } from "./files.js";
 
 const FANOUT = /^[0-9a-f]{2}$/;
 
@@ -105,19 +105,6 @@ export class FsChunkStore implements ChunkStore {
   }
 }
 
-function isNotFound(error: unknown): boolean {
-  return (error as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
-}
-
-async function statIfExists(path: string): Promise<Stats | undefined> {
-  try {
-    return await stat(path);
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
-
 /** Sets the file's times to now; false when it is gone. */
 async function touch(path: string): Promise<boolean> {
   const now = new Date();
@@ -137,15 +124,5 @@ async function entries(dir: string, pattern: RegExp): Promise<string[]> {
   } catch (error) {
     if (isNotFound(error)) return [];
     throw error;
-  }
-}
-
-/** Makes a rename in `dir` durable. */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

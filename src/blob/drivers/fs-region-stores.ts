@@ -5,13 +5,13 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { ChunkStore } from "../../ports/chunk-store.js";
 import type { RegionStores } from "../disk-content.js";
-import { FsChunkStore } from "./fs-chunk-store.js";
+import { PackChunkStore } from "./pack-chunk-store.js";
 
 /** Region names and target ids become directory names: nothing that could leave the directory. */
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export class FsRegionStores implements RegionStores {
-  private readonly opened = new Map<string, FsChunkStore>();
+  private readonly opened = new Map<string, PackChunkStore>();
 
   constructor(private readonly root: string) {}
 
@@ -32,9 +32,9 @@ export class FsRegionStores implements RegionStores {
     return found;
   }
 
-  private open(relative: string): FsChunkStore {
+  private open(relative: string): PackChunkStore {
     let store = this.opened.get(relative);
-    if (!store) this.opened.set(relative, (store = new FsChunkStore(join(this.root, relative))));
+    if (!store) this.opened.set(relative, (store = new PackChunkStore(join(this.root, relative))));
     return store;
   }
 }

@@ -29,6 +29,10 @@ export class MirroredChunkStore implements ChunkStore {
     await Promise.all(this.members.map((member) => member.put(digest, data, options)));
   }
 
+  async sync(): Promise<void> {
+    await Promise.all(this.members.map((member) => member.sync?.()));
+  }
+
   /**
    * The first intact copy, in member order. ChunkNotFoundError only when no member has it;
    * ChunkCorruptError when those that have it hold damaged bytes; another failure when a member

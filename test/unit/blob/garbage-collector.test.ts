@@ -36,12 +36,12 @@ describe("collectGarbage", () => {
       assert.equal(oneOnly.length, 2);
 
       const result = await collectGarbage(store, [digestOf(two)], { graceMs: HOUR, now: later(2 * HOUR) });
-      assert.deepEqual(result, { kept: 9, deleted: 3, bytesFreed: 2 * MIB + (24 + 36 * 8) });
+      assert.deepEqual(result, { kept: 9, deleted: 3, bytesFreed: 2 * MIB + (24 + 36 * 8), bytesCompacted: 0 });
       for (const { digest } of oneOnly) assert.equal(await store.has(digest), false);
       assert.equal(await store.has(digestOf(one)), false, "the dead manifest goes too");
       assert.ok((await readAll(exportStream(two.manifest, store, { format: "raw" }))).equals(second), "the live disk is whole");
 
-      assert.deepEqual(await collectGarbage(store, [digestOf(two), digestOf(two)], { graceMs: HOUR, now: later(2 * HOUR) }), { kept: 9, deleted: 0, bytesFreed: 0 });
+      assert.deepEqual(await collectGarbage(store, [digestOf(two), digestOf(two)], { graceMs: HOUR, now: later(2 * HOUR) }), { kept: 9, deleted: 0, bytesFreed: 0, bytesCompacted: 0 });
     } finally {
       await remove();
     }
@@ -51,7 +51,7 @@ describe("collectGarbage", () => {
     const { store, remove } = await scratchStore();
     try {
       await twoDisks(store);
-      assert.deepEqual(await collectGarbage(store, [], { graceMs: HOUR, now: new Date() }), { kept: 12, deleted: 0, bytesFreed: 0 });
+      assert.deepEqual(await collectGarbage(store, [], { graceMs: HOUR, now: new Date() }), { kept: 12, deleted: 0, bytesFreed: 0, bytesCompacted: 0 });
       assert.equal((await collectGarbage(store, [], { graceMs: HOUR, now: later(HOUR + 5_000) })).deleted, 12);
       assert.deepEqual(await listDigests(store), []);
     } finally {
@@ -73,7 +73,7 @@ describe("collectGarbage", () => {
       assert.equal(reused.bytesStored, 0, "every chunk was there already");
       // The new disk's manifest is not recorded as live yet.
       const result = await collectGarbage(store, [], { graceMs: HOUR, now: new Date() });
-      assert.deepEqual(result, { kept: 5, deleted: 0, bytesFreed: 0 });
+      assert.deepEqual(result, { kept: 5, deleted: 0, bytesFreed: 0, bytesCompacted: 0 });
       assert.ok((await readAll(exportStream(reused.manifest, store, { format: "raw" }))).equals(bytes));
     } finally {
       await remove();

@@ -1,0 +1,80 @@
+// Open pack files for reading, kept between reads: a replica read or a copy reads thousands of
+// chunks from a few packs, and opening the file for each one doubled the system calls per chunk.
+// At most MAX_OPEN handles stay open; one in use is never closed under its reader. A pack that
+// compaction removes stays readable through a handle opened before (POSIX keeps an unlinked file
+// for its open descriptors), and its bytes are still the chunk's: the caller verifies them anyway.
+import { open, type FileHandle } from "node:fs/promises";
+
+const MAX_OPEN = 32;
+/** Handles unused this long are closed. */
+const IDLE_CLOSE_MS = 30_000;
+
+interface Entry {
+  handle: Promise<FileHandle>;
+  users: number;
+}
+
+export class PackReaders {
+  /** In order of last use, oldest first (a Map keeps insertion order; a use re-inserts). */
+  private readonly entries = new Map<string, Entry>();
+  private idle?: NodeJS.Timeout;
+
+  /** `length` bytes at `offset` of the file at `path`; fewer when the file ends sooner. */
+  async read(path: string, offset: number, length: number): Promise<Buffer> {
+    const entry = this.acquire(path);
+    try {
+      const handle = await entry.handle;
+      const data = Buffer.allocUnsafe(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await handle.read(data, done, length - done, offset + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return data.subarray(0, done);
+    } finally {
+      entry.users -= 1;
+      await this.trim(MAX_OPEN);
+      this.idle ??= setTimeout(() => {
+        this.idle = undefined;
+        void this.trim(0);
+      }, IDLE_CLOSE_MS).unref();
+    }
+  }
+
+  /** Closes the handle of a file this process has just removed. */
+  async forget(path: string): Promise<void> {
+    const entry = this.entries.get(path);
+    if (!entry || entry.users > 0) return;
+    this.entries.delete(path);
+    await closeQuietly(entry.handle);
+  }
+
+  private acquire(path: string): Entry {
+    let entry = this.entries.get(path);
+    if (entry) this.entries.delete(path);
+    else {
+      const handle = open(path, "r");
+      entry = { handle, users: 0 };
+      // A failed open is not kept: the next read tries again (and sees ENOENT itself).
+      handle.catch(() => this.entries.get(path) === entry && this.entries.delete(path));
+    }
+    entry.users += 1;
+    this.entries.set(path, entry);
+    return entry;
+  }
+
+  /** Closes unused handles, oldest first, until at most `keep` are open. */
+  private async trim(keep: number): Promise<void> {
+    for (const [path, entry] of this.entries) {
+      if (this.entries.size <= keep) return;
+      if (entry.users > 0) continue;
+      this.entries.delete(path);
+      await closeQuietly(entry.handle);
+    }
+  }
+}
+
+async function closeQuietly(handle: Promise<FileHandle>): Promise<void> {
+  await handle.then((h) => h.close()).catch(() => undefined);
+}

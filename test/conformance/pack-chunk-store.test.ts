@@ -1,0 +1,132 @@
+// The local-directory chunk store (packs and an index) against the conformance suite, plus what
+// packs add: group commit, several writers on one directory, compaction, and the older layout.
+
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { FsChunkStore } from "../../src/blob/drivers/fs-chunk-store.js";
+import { PackChunkStore } from "../../src/blob/drivers/pack-chunk-store.js";
+import { collectGarbage } from "../../src/blob/garbage-collector.js";
+import type { ChunkStore } from "../../src/ports/chunk-store.js";
+import { backdateChunk, damageChunk, packBytesUnder, storedChunks } from "../support/pack-store.js";
+import { chunkStoreConformance } from "./chunk-store.js";
+
+const dir = mkdtempSync(join(tmpdir(), "vitrine-pack-chunk-store-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+let stores = 0;
+const newRoot = () => join(dir, `store-${++stores}`);
+const rootOf = (store: ChunkStore) => (store as PackChunkStore).root;
+
+chunkStoreConformance("fs (packs)", async () => new PackChunkStore(newRoot()), {
+  async corrupt(store, digest) {
+    assert.ok(await damageChunk(rootOf(store), digest));
+  },
+  async backdate(store, digest, when) {
+    backdateChunk(rootOf(store), digest, when);
+  },
+});
+
+const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+function chunk(length = 64 * 1024): { data: Buffer; digest: string } {
+  const data = randomBytes(length);
+  return { data, digest: sha256(data) };
+}
+const packFiles = (root: string) => readdirSync(join(root, "packs")).filter((name) => name.endsWith(".pack"));
+
+describe("fs chunk store with packs", () => {
+  it("appends concurrent puts to one pack file, each chunk found again after a reopen", async () => {
+    const root = newRoot();
+    const store = new PackChunkStore(root);
+    const chunks = Array.from({ length: 24 }, () => chunk());
+    await Promise.all(chunks.map(({ digest, data }) => store.put(digest, data)));
+    assert.equal(packFiles(root).length, 1, "one pack");
+    assert.equal(statSync(join(root, "packs", packFiles(root)[0] ?? "")).size, 24 * 64 * 1024, "holding each chunk once");
+    const reopened = new PackChunkStore(root);
+    for (const { digest, data } of chunks) assert.ok((await reopened.get(digest)).equals(data));
+    assert.deepEqual(storedChunks(root), chunks.map((c) => c.digest).sort());
+    assert.equal(store.name, `fs:${root}`);
+  });
+
+  it("lets two writers share a directory: each its own packs, both seen by both", async () => {
+    const root = newRoot();
+    const [first, second] = [new PackChunkStore(root), new PackChunkStore(root)];
+    const [a, b] = [chunk(), chunk()];
+    await Promise.all([first.put(a.digest, a.data), second.put(b.digest, b.data)]);
+    assert.equal(packFiles(root).length, 2);
+    assert.ok((await first.get(b.digest)).equals(b.data));
+    assert.ok((await second.get(a.digest)).equals(a.data));
+    await second.delete(a.digest);
+    assert.equal(await first.has(a.digest), false, "a delete by one is seen by the other");
+  });
+
+  it("makes deferred puts durable and visible to other processes at sync, and never records one deleted before it", async () => {
+    const root = newRoot();
+    const store = new PackChunkStore(root);
+    const other = new PackChunkStore(root);
+    const [a, b, c] = [chunk(), chunk(), chunk()];
+    for (const { digest, data } of [a, b, c]) await store.put(digest, data, { verified: true, deferred: true });
+    assert.ok((await store.get(a.digest)).equals(a.data), "readable at once by its writer");
+    assert.equal(await store.has(b.digest), true);
+    assert.equal(await other.has(a.digest), false, "not yet recorded: a crash now would lose it, and no one relies on it");
+    assert.deepEqual(storedChunks(root), []);
+    await store.delete(c.digest);
+    await store.sync();
+    assert.deepEqual(storedChunks(root), [a.digest, b.digest].sort(), "recorded at sync, but for the deleted one");
+    assert.ok((await other.get(b.digest)).equals(b.data));
+    const d = chunk();
+    await store.put(d.digest, d.data, { deferred: true });
+    await store.put(c.digest, c.data);
+    assert.deepEqual(storedChunks(root), [a.digest, b.digest, c.digest, d.digest].sort(), "an ordinary put commits the deferred ones before it");
+  });
+
+  it("starts a new pack at the size limit, and compaction gives back what deleted chunks held", async () => {
+    const root = newRoot();
+    const store = new PackChunkStore(root, { packBytes: 256 * 1024 });
+    const chunks = Array.from({ length: 12 }, () => chunk());
+    for (const { digest, data } of chunks) await store.put(digest, data);
+    assert.equal(packFiles(root).length, 3, "three packs of four chunks");
+    const kept = chunks.filter((_, i) => i % 4 === 0);
+    const result = await collectGarbage(store, [], { graceMs: 0, now: new Date(Date.now() + 1000), liveChunks: kept.map((c) => c.digest) });
+    assert.equal(result.deleted, 9);
+    assert.ok(result.bytesCompacted >= 9 * 64 * 1024 - 1, `the file system got the bytes back (${result.bytesCompacted})`);
+    assert.equal(packBytesUnder(root), kept.length * 64 * 1024, "only the kept chunks remain on disk");
+    for (const { digest, data } of kept) assert.ok((await store.get(digest)).equals(data), "moved, still whole");
+    for (const { digest, data } of chunks.slice(1, 3)) await store.put(digest, data);
+    assert.ok((await store.get(chunks[1]?.digest ?? "")).equals(chunks[1]?.data ?? Buffer.alloc(0)), "puts go on after compaction");
+  });
+
+  it("keeps a pack whose chunks are mostly live, and never moves a damaged chunk", async () => {
+    const root = newRoot();
+    const store = new PackChunkStore(root, { packBytes: 128 * 1024 });
+    const [a, b, c] = [chunk(), chunk(), chunk()];
+    for (const { digest, data } of [a, b, c]) await store.put(digest, data);
+    assert.equal((await store.compact()).bytesFreed, 0, "nothing deleted, nothing to give back");
+    await damageChunk(root, a.digest);
+    await store.delete(b.digest);
+    await store.compact();
+    await assert.rejects(store.get(a.digest), /does not match its digest/, "the damaged chunk stays where it is, and stays refused");
+    assert.ok((await store.get(c.digest)).equals(c.data));
+  });
+
+  it("still reads, lists, refreshes and deletes chunks stored as files by the older layout", async () => {
+    const root = newRoot();
+    const old = chunk();
+    await new FsChunkStore(root).put(old.digest, old.data);
+    const store = new PackChunkStore(root);
+    const fresh = chunk();
+    await store.put(fresh.digest, fresh.data);
+    assert.ok((await store.get(old.digest)).equals(old.data));
+    assert.equal(await store.refresh(old.digest), true);
+    await store.put(old.digest, old.data);
+    assert.deepEqual(storedChunks(root), [fresh.digest], "a chunk already stored as a file is not written again");
+    const listed: string[] = [];
+    for await (const entry of store.list()) listed.push(entry.digest);
+    assert.deepEqual(listed.sort(), [old.digest, fresh.digest].sort());
+    await store.delete(old.digest);
+    assert.equal(await store.has(old.digest), false);
+  });
+});
