@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { systemClock, type Clock } from "../../ports/clock.js";
 import { DiskImageError, type Extent, type RangeReader } from "../disk-image.js";
 import { checkReadRange } from "./mapped-read.js";
+import { readingInWindows } from "./read-window.js";
 
 /** A reader over a local file, with positional reads; a file that shrinks underneath is refused. */
 export async function openFileReader(path: string): Promise<RangeReader> {
@@ -61,7 +62,8 @@ interface Reply {
 }
 
 /**
- * A reader over an HTTP(S) URL: the size from a one-byte Range GET, then one Range GET per read,
+ * A reader over an HTTP(S) URL: the size from a one-byte Range GET, then one Range GET per read
+ * (per window of reads in order: read-window.ts),
  * each of which must answer 206 with exactly the bytes asked for and the same ETag (or
  * Last-Modified) as the first, so that a blob rewritten mid-ingest is refused, not mixed.
  */
@@ -103,7 +105,7 @@ export async function openUrlReader(url: string, options: UrlReaderOptions = {})
 
   const source = target;
   const sent = headers;
-  return {
+  return readingInWindows({
     size,
     async read(offset, length) {
       checkReadRange(offset, length, size);
@@ -127,7 +129,7 @@ export async function openUrlReader(url: string, options: UrlReaderOptions = {})
     async close() {
       destroyAgents();
     },
-  };
+  });
 }
 
 /** The storage version whose Get Page Ranges answers are paged with NextMarker; old enough for every Azurite. */
