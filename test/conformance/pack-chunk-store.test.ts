@@ -81,6 +81,10 @@ describe("fs chunk store with packs", () => {
     await store.put(d.digest, d.data, { deferred: true });
     await store.put(c.digest, c.data);
     assert.deepEqual(storedChunks(root), [a.digest, b.digest, c.digest, d.digest].sort(), "an ordinary put commits the deferred ones before it");
+    const e = chunk();
+    await store.put(e.digest, e.data, { deferred: true });
+    await store.put(e.digest, e.data);
+    assert.ok(storedChunks(root).includes(e.digest), "an ordinary put of a chunk deferred by another is durable when it resolves");
   });
 
   it("starts a new pack at the size limit, and compaction gives back what deleted chunks held", async () => {

@@ -8,8 +8,9 @@
 // never share a file; the index is shared through SQLite's locking. A put resolves once its bytes
 // are synced in the pack and its index row is durable, so a crash loses no acknowledged chunk;
 // a deferred put, once `sync` has resolved. Deleting removes the row; compaction (after garbage
-// collection) rewrites packs that are mostly dead into a new one and removes them. Chunks that an earlier version stored as files under
-// chunks/ (fs-chunk-store.ts) are still read, listed, refreshed and deleted there.
+// collection) rewrites packs that are mostly dead into a new one and removes them. Chunks that
+// an earlier version stored as files under chunks/ (fs-chunk-store.ts) are still read, listed,
+// refreshed and deleted there.
 import { existsSync, mkdirSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -64,10 +65,14 @@ export class PackChunkStore implements ChunkStore {
   async put(digest: string, data: Buffer, options: PutOptions = {}): Promise<void> {
     checkedDigest(digest);
     if (!options.verified) verifiedChunk(this.name, digest, data);
-    if (await this.refresh(digest)) return;
+    const { appender } = await this.ready();
+    if (await this.refresh(digest)) {
+      // Present, but perhaps as another caller's deferred put: an ordinary put is durable when it resolves.
+      if (!options.deferred && appender.unsynced(digest)) await appender.sync();
+      return;
+    }
     let inflight = this.writing.get(digest);
     if (!inflight) {
-      const { appender } = await this.ready();
       inflight = appender.append(digest, data, { deferred: options.deferred }).finally(() => this.writing.delete(digest));
       this.writing.set(digest, inflight);
     }
@@ -137,10 +142,11 @@ export class PackChunkStore implements ChunkStore {
         if (own.inflight > 0 || bytes >= own.end * MIN_LIVE_SHARE) continue;
         await appender.retire();
       }
+      // No file: a writer has just named its new pack and is creating it (or crashed doing so).
       const stats = await statIfExists(this.packPath(pack));
-      const size = stats?.size ?? 0;
-      const finished = !stats || index.isSealed(pack) || Date.now() - stats.mtimeMs > STALE_PACK_MS;
-      if (!finished || (bytes > 0 && bytes >= size * MIN_LIVE_SHARE)) continue;
+      if (!stats) continue;
+      const finished = index.isSealed(pack) || Date.now() - stats.mtimeMs > STALE_PACK_MS;
+      if (!finished || (bytes > 0 && bytes >= stats.size * MIN_LIVE_SHARE)) continue;
       let moved = 0;
       for (const chunk of index.chunksIn(pack)) {
         const data = await this.read(chunk).catch(() => undefined);
@@ -152,7 +158,7 @@ export class PackChunkStore implements ChunkStore {
       await rm(this.packPath(pack), { force: true });
       await this.readers.forget(this.packPath(pack));
       result.packsRemoved += 1;
-      result.bytesFreed += size - moved;
+      result.bytesFreed += stats.size - moved;
     }
     return result;
   }
