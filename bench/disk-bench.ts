@@ -78,7 +78,7 @@ async function measure(caDir: string): Promise<void> {
     bareServer = await startFileServer(imagesDir, caDir, [basename(images.vhdFixed)]);
     const url = (path: string) => `${fileServer?.url}/${path.slice(imagesDir.length + 1)}`;
     console.log(`\ndisk data plane: a ${IMAGE_GIB} GiB disk, half incompressible data, half zeros (16 MiB runs of each); ${RUNS} run(s), medians`);
-    console.log(`  images in ${work}; sparse image ${SPARSE_GIB} GiB provisioned; server: vitrine serve (child process), fs chunk store`);
+    console.log(`  images in ${work}; sparse image ${SPARSE_GIB} GiB provisioned; server: vitrine serve (child process), local chunk stores (packs)`);
 
     const cpSparse: CopyTiming[] = [];
     const cp: CopyTiming[] = [];
@@ -134,7 +134,7 @@ async function measure(caDir: string): Promise<void> {
       `floor: the same page writes to a bare node:https server writing them to a file, fdatasync each: ${secs(bare.upload)}`,
     ]);
     reportSpeed("2", "server-side ingest: disk Import of the fixed VHD from an http URL (a local server with Range support and Get Page Ranges, as a page blob, in its own process)", sparseBaseline, t.importVhd, 0.75, images.size, [
-      `the blob layer alone: the same file ingested in-process from its local path (holes mapped by qemu-img, fs chunk store): ${secs(local)}`,
+      `the blob layer alone: the same file ingested in-process from its local path (holes mapped by qemu-img, local chunk store): ${secs(local)}`,
     ]);
     reportCost("3", `Import of a ${SPARSE_GIB} GiB-provisioned qcow2 holding the same bytes (16 pieces spread across it) vs the ${IMAGE_GIB} GiB qcow2`, { name: `the ${IMAGE_GIB} GiB qcow2`, timings: t.qcow2 }, { name: `the ${SPARSE_GIB} GiB qcow2`, timings: t.sparse }, 2);
     reportSpeed("4", `download through the read URL: beginGetAccess Read, getPageRanges, ranged GETs of the listed ranges in pieces of 4 MiB x${DOWNLOAD_CONCURRENCY} into a file (the rest left as holes), fsync`, { name: "cp, then fsync of the copy", ...copies(cp) }, t.download, 0.8, vhdBytes, [

@@ -6,7 +6,7 @@
 import { execFile } from "node:child_process";
 import { basename } from "node:path";
 import { promisify } from "node:util";
-import { FsChunkStore } from "../src/blob/drivers/fs-chunk-store.js";
+import { PackChunkStore } from "../src/blob/drivers/pack-chunk-store.js";
 import { openDiskImage } from "../src/blob/formats/detect.js";
 import { openFileReader } from "../src/blob/formats/range-reader.js";
 import { ingestDisk } from "../src/blob/ingest.js";
@@ -99,14 +99,14 @@ export async function ingestByImport(server: BenchServer, disk: string, url: str
 /**
  * Figure 2's decomposition: the same image ingested in this process from its local path through
  * the blob layer alone (file reader, qemu-img's map of the holes, ingestDisk into a fresh
- * FsChunkStore), without the server, HTTP or the zero half of the image.
+ * PackChunkStore, as the server), without the server, HTTP or the zero half of the image.
  */
 export async function ingestLocally(path: string, storeDir: string, expectedDigest: string): Promise<number> {
   await settle();
   const start = process.hrtime.bigint();
   const image = await openDiskImage(await openFileReader(path), { path });
   try {
-    const { contentDigest } = await ingestDisk(image, new FsChunkStore(storeDir));
+    const { contentDigest } = await ingestDisk(image, new PackChunkStore(storeDir));
     if (contentDigest !== expectedDigest) throw new Error(`the local ingest gave the content digest ${contentDigest}, not ${expectedDigest}`);
   } finally {
     await image.close();

@@ -49,7 +49,7 @@ async function measure(caDir: string): Promise<void> {
     fileServer = await startFileServer(imagesDir, undefined, [basename(images.first.vhd), basename(images.second.vhd)]);
     const url = (path: string) => `${fileServer?.url}/${basename(path)}`;
     console.log(`\nreplication: a ${IMAGE_GIB} GiB disk, half incompressible data, half zeros (16 MiB runs of each), from ${LOCATION} to ${SECOND_REGION}; one run`);
-    console.log(`  images in ${work}; server: vitrine serve (child process), default settings, fs chunk stores; status read every 50 ms`);
+    console.log(`  images in ${work}; server: vitrine serve (child process), default settings, local chunk stores (packs); status read every 50 ms`);
 
     server = await BenchServer.start(join(work, "server"), caDir);
     await createDefinition(server);
