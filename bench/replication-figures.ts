@@ -166,9 +166,9 @@ export async function rsyncOnto(source: string, target: string): Promise<CopyTim
  * The least that a verified copy written in Node does, as figure 1's floor: in this process, each
  * data chunk of `raw` read (1 MiB, 4 in flight, as Vitrine's copy), its SHA-256 computed, and
  * written at its offset into one new file, fdatasynced at the end. No index, no chunk lookup, no
- * server: what is left is Node's file I/O and hashing.
+ * server: what is left is Node's file I/O and hashing. Without `hash`, an unverified copy's.
  */
-export async function nodeCopyFloor(raw: string, target: string, chunkIndexes: readonly number[]): Promise<CopyTiming> {
+export async function nodeCopyFloor(raw: string, target: string, chunkIndexes: readonly number[], hash = true): Promise<CopyTiming> {
   await settle();
   const start = process.hrtime.bigint();
   const [from, to] = [await open(raw, "r"), await open(target, "wx")];
@@ -176,7 +176,7 @@ export async function nodeCopyFloor(raw: string, target: string, chunkIndexes: r
     await forEachLimited(chunkIndexes, 4, async (index) => {
       const data = Buffer.allocUnsafe(CHUNK_SIZE);
       const { bytesRead } = await from.read(data, 0, CHUNK_SIZE, index * CHUNK_SIZE);
-      createHash("sha256").update(data.subarray(0, bytesRead)).digest("hex");
+      if (hash) createHash("sha256").update(data.subarray(0, bytesRead)).digest("hex");
       await to.write(data, 0, bytesRead, index * CHUNK_SIZE);
     });
     const copyMs = elapsedMs(start);
