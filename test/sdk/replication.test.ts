@@ -200,8 +200,9 @@ describe("a replication cut short by kill -9", { skip: qemuSkip }, () => {
       assert.equal((await fromImage("latest-too-early", `${version.id?.split("/versions/")[0]}`)).status, 404);
 
       const eastus = join(dataDir, "regions", "eastus", "targets");
-      await until("the copy into eastus is under way", () => storedChunksUnder(eastus).length >= 2);
-      assert.ok(storedChunksUnder(eastus).length < 13, "killed before the copy into eastus was done");
+      // A copy appends its chunks to packs as it goes and records them all once they are synced, before its manifest.
+      await until("the copy into eastus is under way", () => packBytesUnder(eastus) >= 2 * MIB);
+      assert.ok(packBytesUnder(eastus) < 12 * MIB && storedChunksUnder(eastus).length === 0, "killed before the copy into eastus was done");
       child.kill("SIGKILL");
       await exitOf(child);
 
