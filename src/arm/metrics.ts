@@ -69,8 +69,9 @@ export class Metrics implements Telemetry {
    * deployment keeps the port off the internet), else to `Authorization: Bearer <token>` only.
    */
   install(app: FastifyInstance, token: string | undefined): void {
-    app.addHook("onResponse", async (request, reply) => {
+    app.addHook("onResponse", (request, reply, done) => {
       this.requests.observe({ method: request.method, route: routeOf(request), status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      done();
     });
     app.get("/metrics", async (request, reply) => {
       if (token !== undefined && !bearerMatches(request.headers.authorization, token)) return reply.status(401).header("www-authenticate", "Bearer").send({ error: "a bearer token is required" });

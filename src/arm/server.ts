@@ -45,11 +45,13 @@ export function buildServer(context: ServerContext, tls: TlsOptions, observabili
     rewriteUrl: (request) => withDeploymentsProvider(request.url ?? "/"),
   });
 
-  app.addHook("onRequest", async (request, reply) => {
+  // A callback hook, not an async one: it runs on every request, and a promise per request costs.
+  app.addHook("onRequest", (request, reply, done) => {
     void reply.header("x-ms-request-id", randomUUID());
     void reply.header("x-ms-correlation-request-id", headerValue(request.headers["x-ms-correlation-request-id"]) ?? randomUUID());
     const clientRequestId = headerValue(request.headers["x-ms-client-request-id"]);
     if (clientRequestId) void reply.header("x-ms-client-request-id", clientRequestId);
+    done();
   });
 
   // ARM bodies are JSON; an empty body is no body (DELETE and POST actions often send none).

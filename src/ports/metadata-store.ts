@@ -149,6 +149,14 @@ export interface MetadataStore {
   /** Sets the value only if none is set; returns the value that is set afterwards (first writer wins). */
   initSetting(name: string, value: string): Promise<string>;
 
+  /**
+   * A number that every committed write to users, groups, memberships, role assignments and
+   * definitions, service principals and subscriptions changes, in the write's own transaction,
+   * whichever process wrote. Read it before reading those: while it is unchanged, what was read
+   * is still current. Undefined when the store keeps none (then nothing may be cached by it).
+   */
+  accessGeneration(): Promise<number | undefined>;
+
   putTenant(tenant: TenantRecord): Promise<void>;
   getTenant(id: string): Promise<TenantRecord | undefined>;
   listTenants(): Promise<TenantRecord[]>;

@@ -4,11 +4,12 @@
 import type { Kysely } from "kysely";
 import { trimScope, type RoleAssignment, type RoleDefinition } from "../core/authorize.js";
 import type { CreateAssignmentResult, GroupMembership, GroupRecord, UserRecord } from "../ports/metadata-store.js";
+import { accessWrite } from "./access-generation.js";
 import type { Database } from "./database.js";
 
 type Db = Kysely<Database>;
 
-export async function putUser(db: Db, user: UserRecord): Promise<void> {
+export function putUser(db: Db, user: UserRecord): Promise<void> {
   const row = {
     object_id: user.objectId,
     tenant_id: user.tenantId,
@@ -17,11 +18,13 @@ export async function putUser(db: Db, user: UserRecord): Promise<void> {
     password_hash: user.passwordHash,
     created_at: user.createdAt,
   };
-  await db
-    .insertInto("users")
-    .values(row)
-    .onConflict((oc) => oc.column("object_id").doUpdateSet(row))
-    .execute();
+  return accessWrite(db, async (trx) => {
+    await trx
+      .insertInto("users")
+      .values(row)
+      .onConflict((oc) => oc.column("object_id").doUpdateSet(row))
+      .execute();
+  });
 }
 
 const usersQuery = (db: Db) => db.selectFrom("users").selectAll();
@@ -53,13 +56,15 @@ export async function listUsers(db: Db, tenantId?: string): Promise<UserRecord[]
   return (await query.execute()).map(toUser);
 }
 
-export async function putGroup(db: Db, group: GroupRecord): Promise<void> {
+export function putGroup(db: Db, group: GroupRecord): Promise<void> {
   const row = { object_id: group.objectId, tenant_id: group.tenantId, display_name: group.displayName, created_at: group.createdAt };
-  await db
-    .insertInto("groups")
-    .values(row)
-    .onConflict((oc) => oc.column("object_id").doUpdateSet(row))
-    .execute();
+  return accessWrite(db, async (trx) => {
+    await trx
+      .insertInto("groups")
+      .values(row)
+      .onConflict((oc) => oc.column("object_id").doUpdateSet(row))
+      .execute();
+  });
 }
 
 const toGroup = (row: { object_id: string; tenant_id: string; display_name: string; created_at: string }): GroupRecord => ({
@@ -81,16 +86,29 @@ export async function listGroups(db: Db, tenantId?: string): Promise<GroupRecord
 }
 
 export async function addGroupMember(db: Db, groupId: string, memberId: string): Promise<void> {
-  await db
-    .insertInto("group_members")
-    .values({ group_id: groupId, member_id: memberId })
-    .onConflict((oc) => oc.columns(["group_id", "member_id"]).doNothing())
-    .execute();
+  await accessWrite(
+    db,
+    async (trx) => {
+      const result = await trx
+        .insertInto("group_members")
+        .values({ group_id: groupId, member_id: memberId })
+        .onConflict((oc) => oc.columns(["group_id", "member_id"]).doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+    (added) => added,
+  );
 }
 
-export async function removeGroupMember(db: Db, groupId: string, memberId: string): Promise<boolean> {
-  const result = await db.deleteFrom("group_members").where("group_id", "=", groupId).where("member_id", "=", memberId).executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+export function removeGroupMember(db: Db, groupId: string, memberId: string): Promise<boolean> {
+  return accessWrite(
+    db,
+    async (trx) => {
+      const result = await trx.deleteFrom("group_members").where("group_id", "=", groupId).where("member_id", "=", memberId).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+    (removed) => removed,
+  );
 }
 
 export async function listGroupMembers(db: Db, groupId: string): Promise<string[]> {
@@ -107,7 +125,11 @@ export async function listMemberships(db: Db, memberIds: readonly string[]): Pro
 /** The subscription a scope lies in ("" for the root scope). */
 const subscriptionOfScope = (scope: string): string => /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1]?.toLowerCase() ?? "";
 
-export async function createRoleAssignment(db: Db, assignment: RoleAssignment): Promise<CreateAssignmentResult> {
+export function createRoleAssignment(db: Db, assignment: RoleAssignment): Promise<CreateAssignmentResult> {
+  return accessWrite(db, (trx) => insertRoleAssignment(trx, assignment), (result) => result.kind === "created");
+}
+
+async function insertRoleAssignment(db: Db, assignment: RoleAssignment): Promise<CreateAssignmentResult> {
   const key = assignment.id.toLowerCase();
   const result = await db
     .insertInto("role_assignments")
@@ -131,11 +153,17 @@ export async function getRoleAssignment(db: Db, id: string): Promise<RoleAssignm
   return row && (JSON.parse(row.body) as RoleAssignment);
 }
 
-export async function deleteRoleAssignment(db: Db, id: string): Promise<RoleAssignment | undefined> {
-  const existing = await getRoleAssignment(db, id);
-  if (!existing) return undefined;
-  const result = await db.deleteFrom("role_assignments").where("key", "=", id.toLowerCase()).executeTakeFirst();
-  return Number(result.numDeletedRows) > 0 ? existing : undefined;
+export function deleteRoleAssignment(db: Db, id: string): Promise<RoleAssignment | undefined> {
+  return accessWrite(
+    db,
+    async (trx) => {
+      const existing = await getRoleAssignment(trx, id);
+      if (!existing) return undefined;
+      const result = await trx.deleteFrom("role_assignments").where("key", "=", id.toLowerCase()).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0 ? existing : undefined;
+    },
+    (deleted) => deleted !== undefined,
+  );
 }
 
 export async function listRoleAssignments(db: Db, query: { principalIds?: readonly string[]; subscriptionId?: string }): Promise<RoleAssignment[]> {
@@ -148,13 +176,15 @@ export async function listRoleAssignments(db: Db, query: { principalIds?: readon
   return (await select.execute()).map((row) => JSON.parse(row.body) as RoleAssignment);
 }
 
-export async function putRoleDefinition(db: Db, role: RoleDefinition): Promise<void> {
+export function putRoleDefinition(db: Db, role: RoleDefinition): Promise<void> {
   const row = { name: role.name.toLowerCase(), body: JSON.stringify(role) };
-  await db
-    .insertInto("role_definitions")
-    .values(row)
-    .onConflict((oc) => oc.column("name").doUpdateSet(row))
-    .execute();
+  return accessWrite(db, async (trx) => {
+    await trx
+      .insertInto("role_definitions")
+      .values(row)
+      .onConflict((oc) => oc.column("name").doUpdateSet(row))
+      .execute();
+  });
 }
 
 export async function getRoleDefinition(db: Db, name: string): Promise<RoleDefinition | undefined> {
@@ -162,9 +192,15 @@ export async function getRoleDefinition(db: Db, name: string): Promise<RoleDefin
   return row && (JSON.parse(row.body) as RoleDefinition);
 }
 
-export async function deleteRoleDefinition(db: Db, name: string): Promise<boolean> {
-  const result = await db.deleteFrom("role_definitions").where("name", "=", name.toLowerCase()).executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+export function deleteRoleDefinition(db: Db, name: string): Promise<boolean> {
+  return accessWrite(
+    db,
+    async (trx) => {
+      const result = await trx.deleteFrom("role_definitions").where("name", "=", name.toLowerCase()).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+    (deleted) => deleted,
+  );
 }
 
 export async function listRoleDefinitions(db: Db): Promise<RoleDefinition[]> {

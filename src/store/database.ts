@@ -14,6 +14,7 @@ export interface Database {
   role_assignments: RoleAssignmentsTable;
   role_definitions: RoleDefinitionsTable;
   leases: LeasesTable;
+  access_generation: AccessGenerationTable;
 }
 
 export interface SettingsTable {
@@ -130,4 +131,13 @@ export interface LeasesTable {
   owner: string;
   /** ISO 8601; past it, anyone may claim the lease. */
   expires_at: string;
+}
+
+// Migration 0005: the counter of writes to what authorization reads.
+
+export interface AccessGenerationTable {
+  /** Always 1: the table has one row. */
+  id: number;
+  /** A number from SQLite, a string from PostgreSQL (bigint). */
+  generation: number | string;
 }

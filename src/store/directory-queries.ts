@@ -8,6 +8,7 @@ import type {
   SubscriptionRecord,
   TenantRecord,
 } from "../ports/metadata-store.js";
+import { accessWrite } from "./access-generation.js";
 import type { Database } from "./database.js";
 import {
   toOperationRecord,
@@ -55,13 +56,16 @@ export async function listTenants(db: Kysely<Database>): Promise<TenantRecord[]>
   return rows.map(toTenantRecord);
 }
 
-export async function putSubscription(db: Kysely<Database>, subscription: SubscriptionRecord): Promise<void> {
+/** Authorization reads subscriptions (a request's subscription and its tenant): a write raises the access generation. */
+export function putSubscription(db: Kysely<Database>, subscription: SubscriptionRecord): Promise<void> {
   const row = toSubscriptionRow(subscription);
-  await db
-    .insertInto("subscriptions")
-    .values(row)
-    .onConflict((oc) => oc.column("id").doUpdateSet(row))
-    .execute();
+  return accessWrite(db, async (trx) => {
+    await trx
+      .insertInto("subscriptions")
+      .values(row)
+      .onConflict((oc) => oc.column("id").doUpdateSet(row))
+      .execute();
+  });
 }
 
 export async function getSubscription(db: Kysely<Database>, id: string): Promise<SubscriptionRecord | undefined> {
@@ -75,13 +79,15 @@ export async function listSubscriptions(db: Kysely<Database>, tenantId?: string)
   return (await query.execute()).map(toSubscriptionRecord);
 }
 
-export async function putServicePrincipal(db: Kysely<Database>, principal: ServicePrincipalRecord): Promise<void> {
+export function putServicePrincipal(db: Kysely<Database>, principal: ServicePrincipalRecord): Promise<void> {
   const row = toServicePrincipalRow(principal);
-  await db
-    .insertInto("service_principals")
-    .values(row)
-    .onConflict((oc) => oc.columns(["tenant_id", "app_id"]).doUpdateSet(row))
-    .execute();
+  return accessWrite(db, async (trx) => {
+    await trx
+      .insertInto("service_principals")
+      .values(row)
+      .onConflict((oc) => oc.columns(["tenant_id", "app_id"]).doUpdateSet(row))
+      .execute();
+  });
 }
 
 export async function getServicePrincipal(

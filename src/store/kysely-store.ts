@@ -23,6 +23,7 @@ import type {
 } from "../ports/metadata-store.js";
 import type { Database } from "./database.js";
 import * as access from "./access-queries.js";
+import { accessGeneration } from "./access-generation.js";
 import * as directory from "./directory-queries.js";
 import * as leases from "./lease-queries.js";
 import { migrationProvider } from "./migrations.js";
@@ -58,6 +59,10 @@ export class KyselyMetadataStore implements MetadataStore {
 
   initSetting(name: string, value: string): Promise<string> {
     return directory.initSetting(this.db, name, value);
+  }
+
+  accessGeneration(): Promise<number | undefined> {
+    return accessGeneration(this.db);
   }
 
   putTenant(tenant: TenantRecord): Promise<void> {

@@ -15,6 +15,7 @@ export function migrationProvider(dialect: SchemaDialect): MigrationProvider {
     "0002-resource-internal": { up: addResourceInternal },
     "0003-access": { up: addAccess },
     "0004-leases": { up: addLeases },
+    "0005-access-generation": { up: addAccessGeneration },
   };
   return { getMigrations: async () => migrations };
 }
@@ -36,6 +37,21 @@ async function addLeases(db: Kysely<unknown>): Promise<void> {
     .addColumn("owner", "text", (col) => col.notNull())
     .addColumn("expires_at", "text", (col) => col.notNull())
     .execute();
+}
+
+/**
+ * One counter that every write to what authorization reads (users, groups, memberships, role
+ * assignments and definitions, service principals, subscriptions) raises in its own transaction:
+ * a cache of those, kept while the counter stays where it was read, is never stale, whichever
+ * process wrote.
+ */
+async function addAccessGeneration(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable("access_generation")
+    .addColumn("id", "integer", (col) => col.primaryKey())
+    .addColumn("generation", "bigint", (col) => col.notNull())
+    .execute();
+  await sql`insert into access_generation (id, generation) values (1, 0)`.execute(db);
 }
 
 /** Users and groups of the directory, role definitions and role assignments. */

@@ -22,6 +22,7 @@ import type {
   SwapResult,
   UsageCount,
 } from "../ports/metadata-store.js";
+import { CompiledOnce } from "./compiled-query.js";
 import type { Database } from "./database.js";
 import { toResourceRecord, toResourceRow, toResourceUpdate } from "./records.js";
 import type { StoreDialect } from "./store-dialect.js";
@@ -35,8 +36,11 @@ const REPORTED_CHILDREN = 5;
 /** Rounds of create after a unique violation whose holder is gone by the time it is read. */
 const CREATE_ATTEMPTS = 3;
 
+/** Read at every request that names a resource. */
+const resourceQuery = new CompiledOnce((db) => db.selectFrom("resources").selectAll().where("key", "=", ""));
+
 export async function getResource(db: Kysely<Database>, key: string): Promise<ResourceRecord | undefined> {
-  const row = await db.selectFrom("resources").selectAll().where("key", "=", key).executeTakeFirst();
+  const [row] = await resourceQuery.rows(db, [key]);
   return row && toResourceRecord(row);
 }
 

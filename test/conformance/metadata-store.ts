@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe } from "node:test";
 import type { MetadataStore } from "../../src/ports/metadata-store.js";
 import { accessCases } from "./metadata-store-access.js";
+import { accessGenerationCases } from "./metadata-store-access-generation.js";
 import { concurrencyCases } from "./metadata-store-concurrency.js";
 import { directoryCases } from "./metadata-store-directory.js";
 import type { StoreAccess } from "./metadata-store-fixtures.js";
@@ -26,6 +27,7 @@ export function metadataStoreConformance(name: string, open: () => Promise<Metad
     };
     directoryCases(access);
     accessCases(access);
+    accessGenerationCases(access);
     resourceCases(access);
     concurrencyCases(access);
     leaseCases(access);

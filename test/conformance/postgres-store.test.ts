@@ -20,6 +20,18 @@ metadataStoreConformance("postgres", async () => openMetadataStore(await sharedD
 metadataStoreConformance("postgres, second process", async () => openMetadataStore(await sharedDatabase()));
 
 describe("postgres store", () => {
+  it("shows a write to what authorization reads, made through one process, to another as a new access generation", async () => {
+    const url = await sharedDatabase();
+    const [writer, reader] = await Promise.all([openMetadataStore(url), openMetadataStore(url)]);
+    try {
+      const before = await reader.accessGeneration();
+      await writer.addGroupMember(newId(), newId());
+      assert.ok(((await reader.accessGeneration()) ?? 0) > (before ?? Infinity));
+    } finally {
+      await Promise.all([writer.close(), reader.close()]);
+    }
+  });
+
   it("migrates one new database from several processes at once", async () => {
     const url = await createDatabase();
     const stores = await Promise.all([1, 2, 3].map(() => openMetadataStore(url)));

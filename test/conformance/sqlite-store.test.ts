@@ -32,6 +32,19 @@ describe("sqlite store", () => {
     }
   });
 
+  it("shows a write to what authorization reads, made through one connection, to another as a new access generation", async () => {
+    const path = join(dir, "two-connections", "metadata.db");
+    const writer = await openMetadataStore(path);
+    const reader = await openMetadataStore(path);
+    try {
+      const before = await reader.accessGeneration();
+      await writer.addGroupMember(newId(), newId());
+      assert.ok(((await reader.accessGeneration()) ?? 0) > (before ?? Infinity));
+    } finally {
+      await Promise.all([writer.close(), reader.close()]);
+    }
+  });
+
   it("refuses a URL that names no file", async () => {
     await assert.rejects(openMetadataStore("sqlite:"), /names no file/);
   });

@@ -6,10 +6,13 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { UsernamePasswordCredential } from "@azure/identity";
 import { buildFixedVhdFooter } from "../../src/blob/formats/vhd.js";
+import type { RoleDefinition } from "../../src/core/authorize.js";
 import type { ConnectionInfo } from "../../src/main.js";
+import { openMetadataStore } from "../../src/store/open-store.js";
 import { raw, sdkClients, tokenFor } from "../support/clients.js";
 import { codeOf } from "../support/disk-upload.js";
 import { makeDefinition, uploadedDisk } from "../support/gallery-fixtures.js";
@@ -195,6 +198,38 @@ describe("role-based access", () => {
     assert.equal(await readStatus(member, otherDefinitionId), 200);
     await authorization(server.connection).roleAssignments.deleteById(assignmentId);
     assert.equal(await readStatus(member, otherDefinitionId), 403, "same token, assignment gone");
+  });
+
+  it("sees grants and removals that another process wrote to the store on the very next request", async () => {
+    const who = await principal("elsewhere", server.connection.tenantId);
+    // A second connection to the server's database, as `vitrine admin` in another process opens it.
+    const other = await openMetadataStore(`sqlite:${join(server.dataDir, "metadata.db")}`);
+    try {
+      assert.equal(await readStatus(who, otherDefinitionId), 403);
+      const assignmentId = await grant(otherDefinitionId, who.objectId, READER);
+      assert.equal(await readStatus(who, otherDefinitionId), 200);
+      await other.deleteRoleAssignment(assignmentId);
+      assert.equal(await readStatus(who, otherDefinitionId), 403, "assignment deleted by the other process");
+
+      const group = { objectId: crypto.randomUUID(), tenantId: server.connection.tenantId, displayName: "elsewhere", createdAt: new Date().toISOString() };
+      await other.putGroup(group);
+      await grant(otherDefinitionId, group.objectId, READER);
+      assert.equal(await readStatus(who, otherDefinitionId), 403);
+      await other.addGroupMember(group.objectId, who.objectId);
+      assert.equal(await readStatus(who, otherDefinitionId), 200, "member added by the other process");
+      await other.removeGroupMember(group.objectId, who.objectId);
+      assert.equal(await readStatus(who, otherDefinitionId), 403, "member removed by the other process");
+
+      const permissions = (actions: string[]) => [{ actions, notActions: [], dataActions: [], notDataActions: [] }];
+      const role: RoleDefinition = { name: crypto.randomUUID(), roleName: "elsewhere reader", description: "", type: "CustomRole", permissions: permissions(["Microsoft.Compute/galleries/images/read"]), assignableScopes: ["/"] };
+      await other.putRoleDefinition(role);
+      await grant(otherDefinitionId, who.objectId, role.name);
+      assert.equal(await readStatus(who, otherDefinitionId), 200);
+      await other.putRoleDefinition({ ...role, permissions: permissions([]) });
+      assert.equal(await readStatus(who, otherDefinitionId), 403, "custom role emptied by the other process");
+    } finally {
+      await other.close();
+    }
   });
 
   it("lets a contributor at definition scope write and delete there, and nowhere else", async () => {

@@ -143,11 +143,19 @@ function audienceOf(form: TokenForm): string | undefined {
 }
 
 /** The audiences tokens may be issued for and are accepted with: this server, under either loopback name. */
-export function allowedAudiences(context: ServerContext): string[] {
-  const url = new URL(context.publicUrl());
+export function allowedAudiences(context: ServerContext): readonly string[] {
+  const publicUrl = context.publicUrl();
+  const known = audiencesByServer.get(context);
+  if (known?.publicUrl === publicUrl) return known.audiences;
+  const url = new URL(publicUrl);
   const names = ["localhost", "127.0.0.1"].includes(url.hostname) ? ["localhost", "127.0.0.1"] : [url.hostname];
-  return names.map((name) => `${url.protocol}//${name}${url.port ? `:${url.port}` : ""}`);
+  const audiences = names.map((name) => `${url.protocol}//${name}${url.port ? `:${url.port}` : ""}`);
+  audiencesByServer.set(context, { publicUrl, audiences });
+  return audiences;
 }
+
+/** Each server's audiences for its public URL: every authenticated request asks, and the URL is set once the server listens. */
+const audiencesByServer = new WeakMap<ServerContext, { publicUrl: string; audiences: readonly string[] }>();
 
 const sameAudience = (a: string, b: string): boolean => a.replace(/\/+$/, "").toLowerCase() === b.replace(/\/+$/, "").toLowerCase();
 

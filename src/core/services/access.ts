@@ -1,10 +1,12 @@
 // Who may do what, per request: the caller's principal ids (its own object id and every group it
-// is in, through nested groups), the assignments they hold, and the role definitions. Read from
-// the store at each request, so a grant or a removal takes effect at once.
+// is in, through nested groups), the assignments they hold, and the role definitions. Kept per
+// principal while the store's access generation is unchanged, which every write to those raises
+// (any process's): one cheap read per request, and a grant or a removal takes effect at once.
 
 import { BUILT_IN_ROLES, grantingAssignments, scopeCovers, trimScope, type PrincipalType, type RoleAssignment, type RoleDefinition } from "../authorize.js";
 import { errors } from "../errors.js";
 import type { GroupMembership, MetadataStore } from "../../ports/metadata-store.js";
+import { GenerationCache } from "./generation-cache.js";
 import type { Caller } from "./subscriptions.js";
 
 /** One caller's rights, loaded once for a request. */
@@ -15,6 +17,8 @@ export class Authorizer {
     readonly principalIds: ReadonlySet<string>,
     readonly assignments: readonly RoleAssignment[],
     private readonly roles: ReadonlyMap<string, RoleDefinition>,
+    /** The store's access generation these were read at or after (undefined: the store keeps none). */
+    readonly generation?: number,
   ) {}
 
   can(action: string, scope: string): boolean {
@@ -42,13 +46,28 @@ export class Authorizer {
   }
 }
 
+/** What a principal's authorization reads from the store. */
+interface Rights {
+  principalIds: ReadonlySet<string>;
+  assignments: readonly RoleAssignment[];
+  roles: ReadonlyMap<string, RoleDefinition>;
+}
+
 export class Access {
+  private readonly rights = new GenerationCache<Rights>();
+
   constructor(private readonly deps: { store: MetadataStore }) {}
 
   async authorizer(caller: Caller): Promise<Authorizer> {
-    const principalIds = await this.principalIdsOf(caller.objectId);
+    const generation = await this.deps.store.accessGeneration();
+    const { principalIds, assignments, roles } = await this.rights.get(generation, caller.objectId.toLowerCase(), () => this.load(caller.objectId));
+    return new Authorizer(caller, principalIds, assignments, roles, generation);
+  }
+
+  private async load(objectId: string): Promise<Rights> {
+    const principalIds = await this.principalIdsOf(objectId);
     const [assignments, roles] = await Promise.all([this.deps.store.listRoleAssignments({ principalIds: [...principalIds] }), this.roles()]);
-    return new Authorizer(caller, principalIds, assignments, roles);
+    return { principalIds, assignments, roles };
   }
 
   /** The object id and every group it belongs to, directly or through other groups. */

@@ -5,6 +5,7 @@
 import { errors } from "../errors.js";
 import type { MetadataStore, SubscriptionRecord } from "../../ports/metadata-store.js";
 import type { Authorizer } from "./access.js";
+import { GenerationCache } from "./generation-cache.js";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -17,6 +18,9 @@ export interface Caller {
 }
 
 export class Subscriptions {
+  /** By id, kept with the access generation the request's Authorizer read (a subscription write raises it). */
+  private readonly byId = new GenerationCache<SubscriptionRecord | undefined>();
+
   constructor(private readonly deps: { store: MetadataStore }) {}
 
   async list(authorizer: Authorizer): Promise<SubscriptionRecord[]> {
@@ -30,7 +34,8 @@ export class Subscriptions {
   /** The subscription named in a request path, if the caller may address it. */
   async require(authorizer: Authorizer, id: string): Promise<SubscriptionRecord> {
     if (!GUID.test(id)) throw errors.invalidSubscriptionId(id);
-    const subscription = await this.deps.store.getSubscription(id.toLowerCase());
+    const key = id.toLowerCase();
+    const subscription = await this.byId.get(authorizer.generation, key, () => this.deps.store.getSubscription(key));
     if (!subscription) throw errors.subscriptionNotFound(id);
     const { caller } = authorizer;
     // A role in that subscription, or at the root scope (the server's administrator), reaches across tenants.
