@@ -34,6 +34,8 @@ export class PackIndex {
   private readonly db: SqliteDatabase.Database;
   private readonly walPath: string;
   private readonly statements;
+  private readonly touches = new Map<string, number>();
+  private touching?: NodeJS.Immediate;
 
   constructor(path: string) {
     this.db = new SqliteDatabase(path);
@@ -88,9 +90,28 @@ export class PackIndex {
     })();
   }
 
-  /** Sets a chunk's writtenAt; false when the index has no such chunk. */
+  /**
+   * Sets a chunk's writtenAt, in a transaction with the other touches of this turn of the event
+   * loop (a copy refreshes thousands of chunks a target already has: one commit each cost more
+   * than the rest of the refresh); false when the index has no such chunk.
+   */
   touch(digest: string, writtenAt: number): boolean {
-    return this.statements.touch.run(writtenAt, digest).changes > 0;
+    if (!this.get(digest)) return false;
+    this.touches.set(digest, writtenAt);
+    this.touching ??= setImmediate(() => this.flushTouches());
+    return true;
+  }
+
+  /** Applies the touches not yet written (list does first, so that garbage collection sees them). */
+  flushTouches(): void {
+    clearImmediate(this.touching);
+    this.touching = undefined;
+    if (this.touches.size === 0) return;
+    const touches = [...this.touches];
+    this.touches.clear();
+    this.db.transaction(() => {
+      for (const [digest, at] of touches) this.statements.touch.run(at, digest);
+    })();
   }
 
   delete(digest: string): void {
@@ -98,6 +119,7 @@ export class PackIndex {
   }
 
   *list(): Generator<IndexedChunk> {
+    this.flushTouches();
     let after = "";
     for (;;) {
       const rows = this.statements.page.all(after, LIST_PAGE);
