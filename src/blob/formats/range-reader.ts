@@ -7,7 +7,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { systemClock, type Clock } from "../../ports/clock.js";
 import { DiskImageError, type Extent, type RangeReader } from "../disk-image.js";
 import { checkReadRange } from "./mapped-read.js";
-import { readingInWindows } from "./read-window.js";
 
 /** A reader over a local file, with positional reads; a file that shrinks underneath is refused. */
 export async function openFileReader(path: string): Promise<RangeReader> {
@@ -62,8 +61,7 @@ interface Reply {
 }
 
 /**
- * A reader over an HTTP(S) URL: the size from a one-byte Range GET, then one Range GET per read
- * (per window of reads in order: read-window.ts),
+ * A reader over an HTTP(S) URL: the size from a one-byte Range GET, then one Range GET per read,
  * each of which must answer 206 with exactly the bytes asked for and the same ETag (or
  * Last-Modified) as the first, so that a blob rewritten mid-ingest is refused, not mixed.
  */
@@ -105,7 +103,7 @@ export async function openUrlReader(url: string, options: UrlReaderOptions = {})
 
   const source = target;
   const sent = headers;
-  return readingInWindows({
+  return {
     size,
     async read(offset, length) {
       checkReadRange(offset, length, size);
@@ -129,7 +127,7 @@ export async function openUrlReader(url: string, options: UrlReaderOptions = {})
     async close() {
       destroyAgents();
     },
-  });
+  };
 }
 
 /** The storage version whose Get Page Ranges answers are paged with NextMarker; old enough for every Azurite. */
