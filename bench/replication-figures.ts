@@ -2,7 +2,7 @@
 // the copy that adding a region starts (timed from the update until the region shows Completed),
 // and the baseline that the delta copy is compared with, rsync of one raw image onto a copy of
 // the other, then fsync. Like the disk figures, every time ends with the bytes on disk: Vitrine's
-// copies fsync each chunk they write before a region is Completed.
+// copies sync the chunks they write before a region is Completed.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";

@@ -44,7 +44,7 @@ export async function copyContent(manifestDigest: string, from: ChunkStore, to: 
     onProgress?.({ ...progress });
   });
   // The chunks are durable before the manifest that says the disk is complete here.
-  await to.sync?.();
+  await to.sync?.(distinct.keys());
   await to.put(manifestDigest, encoded);
   return progress;
 }

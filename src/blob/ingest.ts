@@ -119,7 +119,7 @@ export async function ingestDisk(image: DiskImage, store: ChunkStore, options: I
   const digest = manifestDigest(encoded);
   signal?.throwIfAborted();
   // The chunks are durable before the manifest that references them is stored.
-  await store.sync?.();
+  await store.sync?.(chunks.map((chunk) => chunk.digest));
   await store.put(digest, encoded);
   return { manifest, contentDigest: `sha256:${digest}`, bytesRead: progress.bytesRead, bytesStored: progress.bytesStored };
 }

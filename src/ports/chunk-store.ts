@@ -37,8 +37,12 @@ export interface ChunkStore {
    * garbage collection calls it after its sweep. Object stores free space as they delete.
    */
   compact?(): Promise<{ bytesFreed: number }>;
-  /** Makes every deferred put so far durable and visible to other processes; throws if one failed. */
-  sync?(): Promise<void>;
+  /**
+   * Makes every deferred put so far durable and visible to other processes, then checks that each
+   * of `digests` (the caller's chunks) is stored: ChunkNotFoundError for one that is not, a
+   * deferred put lost to a failed write.
+   */
+  sync?(digests: Iterable<string>): Promise<void>;
 }
 
 export interface PutOptions {

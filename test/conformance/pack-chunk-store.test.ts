@@ -10,7 +10,7 @@ import { after, describe, it } from "node:test";
 import { FsChunkStore } from "../../src/blob/drivers/fs-chunk-store.js";
 import { PackChunkStore } from "../../src/blob/drivers/pack-chunk-store.js";
 import { collectGarbage } from "../../src/blob/garbage-collector.js";
-import type { ChunkStore } from "../../src/ports/chunk-store.js";
+import { ChunkNotFoundError, type ChunkStore } from "../../src/ports/chunk-store.js";
 import { backdateChunk, damageChunk, packBytesUnder, storedChunks } from "../support/pack-store.js";
 import { chunkStoreConformance } from "./chunk-store.js";
 
@@ -74,8 +74,9 @@ describe("fs chunk store with packs", () => {
     assert.equal(await other.has(a.digest), false, "not yet recorded: a crash now would lose it, and no one relies on it");
     assert.deepEqual(storedChunks(root), []);
     await store.delete(c.digest);
-    await store.sync();
+    await store.sync([a.digest, b.digest]);
     assert.deepEqual(storedChunks(root), [a.digest, b.digest].sort(), "recorded at sync, but for the deleted one");
+    await assert.rejects(store.sync([a.digest, c.digest]), ChunkNotFoundError, "a sync names a chunk of its caller's that is not stored");
     assert.ok((await other.get(b.digest)).equals(b.data));
     const d = chunk();
     await store.put(d.digest, d.data, { deferred: true });

@@ -29,8 +29,9 @@ export class MirroredChunkStore implements ChunkStore {
     await Promise.all(this.members.map((member) => member.put(digest, data, options)));
   }
 
-  async sync(): Promise<void> {
-    await Promise.all(this.members.map((member) => member.sync?.()));
+  async sync(digests: Iterable<string>): Promise<void> {
+    const all = [...digests];
+    await Promise.all(this.members.map((member) => member.sync?.(all)));
   }
 
   /**

@@ -7,7 +7,7 @@
 // that takes it; a deferred put (a copy or an ingest that will store a manifest last) resolves
 // once its bytes are written, and its row waits for the next commit: sync(), a put that is not
 // deferred, or SYNC_BYTES of deferred chunks. Until then the chunk is visible to this process
-// only (`unsynced`).
+// only (`unsynced`); if that commit fails, it is gone, and the caller's sync says so.
 import { randomUUID } from "node:crypto";
 import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
@@ -53,8 +53,6 @@ export class PackAppender {
   /** Deferred chunks not committed yet, by digest. */
   private readonly unsyncedChunks = new Map<string, IndexedChunk>();
   private unsyncedBytes = 0;
-  /** Why a commit of deferred chunks failed, for the next sync to throw. */
-  private deferredError?: unknown;
 
   constructor(
     private readonly dir: string,
@@ -100,17 +98,17 @@ export class PackAppender {
     if (this.unsyncedBytes >= SYNC_BYTES) await this.sync();
   }
 
-  /** Commits every deferred chunk appended so far; throws if one could not be. */
+  /**
+   * Commits every deferred chunk appended so far. A commit that fails loses its deferred chunks
+   * (they are neither recorded nor unsynced any more): the caller that checks its own chunks in
+   * the index afterwards (PackChunkStore.sync) finds them missing.
+   */
   async sync(): Promise<void> {
-    if (this.queue.length > 0 || this.committing) {
-      await new Promise<void>((resolve, reject) => {
-        this.queue.push({ resolve, reject });
-        this.commit();
-      });
-    }
-    const error = this.deferredError;
-    this.deferredError = undefined;
-    if (error) throw error;
+    if (this.queue.length === 0 && !this.committing) return;
+    await new Promise<void>((resolve, reject) => {
+      this.queue.push({ resolve, reject });
+      this.commit();
+    }).catch(() => undefined);
   }
 
   /** Seals and closes the current pack if nothing is being written to it (compaction may then take it). */
@@ -135,7 +133,6 @@ export class PackAppender {
         await this.index.durable();
         for (const pending of batch) pending.resolve();
       } catch (error) {
-        if (batch.some((pending) => pending.deferred)) this.deferredError ??= error;
         for (const pending of batch) pending.reject(error);
       } finally {
         for (const pending of batch) {

@@ -68,7 +68,7 @@ export class PackChunkStore implements ChunkStore {
     const { appender } = await this.ready();
     if (await this.refresh(digest)) {
       // Present, but perhaps as another caller's deferred put: an ordinary put is durable when it resolves.
-      if (!options.deferred && appender.unsynced(digest)) await appender.sync();
+      if (!options.deferred && appender.unsynced(digest)) await this.sync([digest]);
       return;
     }
     let inflight = this.writing.get(digest);
@@ -114,9 +114,13 @@ export class PackChunkStore implements ChunkStore {
     await legacy?.delete(digest);
   }
 
-  /** Makes every deferred put durable, and visible to other processes. */
-  async sync(): Promise<void> {
-    await (await this.ready()).appender.sync();
+  /** Makes every deferred put durable and visible to other processes; throws ChunkNotFoundError for one of `digests` that is not stored. */
+  async sync(digests: Iterable<string>): Promise<void> {
+    const { index, appender, legacy } = await this.ready();
+    await appender.sync();
+    for (const digest of digests) {
+      if (!index.get(digest) && !(await legacy?.has(digest))) throw new ChunkNotFoundError(this.name, digest);
+    }
   }
 
   /** Committed chunks: a deferred put is listed once synced. */
