@@ -15,7 +15,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { runWithBenchCa, startFileServer, type FileServer } from "./bench-processes.js";
 import { makeBenchImages, type BenchImages } from "./disk-images.js";
-import { bareHttps, controlPlaneLatency, copyFile, downloadDisk, importFloor, ingestByCli, ingestByImport, ingestByUpload, ingestLocally, settle, type CopyTiming, type IngestTiming, type Timing } from "./disk-figures.js";
+import { bareHttps, controlPlaneLatency, copyFile, downloadDisk, ingestByCli, ingestByImport, ingestByUpload, ingestLocally, settle, type CopyTiming, type IngestTiming, type Timing } from "./disk-figures.js";
 import { median, printSummary, reportCost, reportLatency, reportMemory, reportSpeed } from "./disk-report.js";
 import { BenchServer } from "./disk-server.js";
 
@@ -85,7 +85,6 @@ async function measure(caDir: string): Promise<void> {
     const t = { cli: [] as IngestTiming[], upload: [] as IngestTiming[], download: [] as Timing[], importVhd: [] as IngestTiming[], qcow2: [] as IngestTiming[], sparse: [] as IngestTiming[] };
     const bare = { upload: [] as number[], download: [] as number[] };
     const local: number[] = [];
-    const importFloors: number[] = [];
     for (let round = 0; round < RUNS; round++) {
       await removeAndSettle(garbage);
       garbage = [join(work, "copy-sparse"), join(work, "copy"), join(work, "download"), join(imagesDir, "bare-upload.vhd"), join(work, "bare-download")];
@@ -111,9 +110,8 @@ async function measure(caDir: string): Promise<void> {
         t.importVhd.push(check("the fixed VHD import", await ingestByImport(server, "vhd", url(images.vhdFixed)), images.digest));
         peak(`Import of the ${IMAGE_GIB} GiB fixed VHD`, server.peakRss());
       });
-      garbage.push(join(work, "local-store"), join(work, "import-floor"));
+      garbage.push(join(work, "local-store"));
       local.push(await ingestLocally(images.vhdFixed, join(work, "local-store"), images.digest));
-      importFloors.push(await importFloor(url(images.vhdFixed), join(work, "import-floor")));
       await withServer(async (server) => {
         t.qcow2.push(check("the qcow2 import", await ingestByImport(server, "qcow2", url(images.qcow2)), images.digest));
         peak(`Import of the ${IMAGE_GIB} GiB qcow2`, server.peakRss());
@@ -137,7 +135,6 @@ async function measure(caDir: string): Promise<void> {
     ]);
     reportSpeed("2", "server-side ingest: disk Import of the fixed VHD from an http URL (a local server with Range support and Get Page Ranges, as a page blob, in its own process)", sparseBaseline, t.importVhd, 0.75, images.size, [
       `the blob layer alone: the same file ingested in-process from its local path (holes mapped by qemu-img, local chunk store): ${secs(local)}`,
-      `floor: the same data ranges read over HTTP by the server's URL reader in the bench process, each MiB hashed and written into one file, then fdatasync: ${secs(importFloors)} (a speed ratio of ${(median(sparseBaseline.ms) / median(importFloors)).toFixed(2)}x)`,
     ]);
     reportCost("3", `Import of a ${SPARSE_GIB} GiB-provisioned qcow2 holding the same bytes (16 pieces spread across it) vs the ${IMAGE_GIB} GiB qcow2`, { name: `the ${IMAGE_GIB} GiB qcow2`, timings: t.qcow2 }, { name: `the ${SPARSE_GIB} GiB qcow2`, timings: t.sparse }, 2);
     reportSpeed("4", `download through the read URL: beginGetAccess Read, getPageRanges, ranged GETs of the listed ranges in pieces of 4 MiB x${DOWNLOAD_CONCURRENCY} into a file (the rest left as holes), fsync`, { name: "cp, then fsync of the copy", ...copies(cp) }, t.download, 0.8, vhdBytes, [

@@ -4,16 +4,12 @@
 // both times are reported). Before each one, `sync` flushes what earlier steps left in the page
 // cache, so that one measurement's writeback is not paid by the next.
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
-import { open } from "node:fs/promises";
 import { basename } from "node:path";
 import { promisify } from "node:util";
 import { PackChunkStore } from "../src/blob/drivers/pack-chunk-store.js";
 import { openDiskImage } from "../src/blob/formats/detect.js";
-import { openFileReader, openUrlReader } from "../src/blob/formats/range-reader.js";
+import { openFileReader } from "../src/blob/formats/range-reader.js";
 import { ingestDisk } from "../src/blob/ingest.js";
-import { CHUNK_SIZE } from "../src/blob/manifest.js";
-import { forEachLimited } from "../src/blob/pipeline.js";
 import type { BenchServer } from "./disk-server.js";
 import { downloadFile, uploadFile } from "./page-blob-transfer.js";
 
@@ -114,33 +110,6 @@ export async function ingestLocally(path: string, storeDir: string, expectedDige
     if (contentDigest !== expectedDigest) throw new Error(`the local ingest gave the content digest ${contentDigest}, not ${expectedDigest}`);
   } finally {
     await image.close();
-  }
-  return elapsedMs(start);
-}
-
-/**
- * Figure 2's floor: what an import does, short of a chunk store, in this process: the image's
- * data ranges listed (Get Page Ranges) and read over HTTP by the same URL reader the server uses
- * (1 MiB reads served from 4 MiB GETs, 4 in flight), each MiB hashed (SHA-256) and written at its
- * offset into one new file, fdatasynced at the end.
- */
-export async function importFloor(url: string, target: string): Promise<number> {
-  await settle();
-  const start = process.hrtime.bigint();
-  const reader = await openUrlReader(url);
-  const file = await open(target, "wx");
-  try {
-    const ranges = (await reader.dataRanges?.()) ?? [{ offset: 0, length: reader.size }];
-    const pieces = ranges.flatMap(({ offset, length }) => Array.from({ length: Math.ceil(length / CHUNK_SIZE) }, (_, i) => ({ at: offset + i * CHUNK_SIZE, length: Math.min(CHUNK_SIZE, length - i * CHUNK_SIZE) })));
-    await forEachLimited(pieces, 4, async ({ at, length }) => {
-      const data = await reader.read(at, length);
-      createHash("sha256").update(data).digest("hex");
-      await file.write(data, 0, data.length, at);
-    });
-    await file.datasync();
-  } finally {
-    await file.close();
-    await reader.close();
   }
   return elapsedMs(start);
 }
