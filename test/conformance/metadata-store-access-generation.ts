@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { RoleAssignment, RoleDefinition } from "../../src/core/authorize.js";
+import { openMetadataStore } from "../../src/store/open-store.js";
 import { CREATED_AT, gallery, mustCreate, newId, resourceGroup, type StoreAccess } from "./metadata-store-fixtures.js";
 
 const READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
@@ -96,5 +97,26 @@ export function accessGenerationCases(store: StoreAccess): void {
       assert.equal(await raises(() => mustCreate(store(), gallery(group, "g"))), false, "another");
       assert.equal(await raises(() => store().putTenant({ id: newId(), displayName: "T", createdAt: CREATED_AT })), false, "a tenant put");
     });
+  });
+}
+
+/**
+ * A write to what authorization reads, made through one connection (or process) to a database,
+ * shows to another connection to it as a new access generation. `location` names one database
+ * that both open.
+ */
+export function accessGenerationAcrossConnections(location: () => Promise<string>): void {
+  it("shows a write to what authorization reads, made through one connection, to another as a new access generation", async () => {
+    const where = await location();
+    // One after the other: the first migrates a new database.
+    const writer = await openMetadataStore(where);
+    const reader = await openMetadataStore(where);
+    try {
+      const before = await reader.accessGeneration();
+      await writer.addGroupMember(newId(), newId());
+      assert.ok(((await reader.accessGeneration()) ?? 0) > (before ?? Infinity));
+    } finally {
+      await Promise.all([writer.close(), reader.close()]);
+    }
   });
 }

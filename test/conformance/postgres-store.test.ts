@@ -6,6 +6,7 @@ import { after, describe, it } from "node:test";
 import { openMetadataStore } from "../../src/store/open-store.js";
 import { temporaryDatabases } from "../support/postgres.js";
 import { CREATED_AT, newId } from "./metadata-store-fixtures.js";
+import { accessGenerationAcrossConnections } from "./metadata-store-access-generation.js";
 import { metadataStoreConformance } from "./metadata-store.js";
 
 const databases = temporaryDatabases();
@@ -20,17 +21,7 @@ metadataStoreConformance("postgres", async () => openMetadataStore(await sharedD
 metadataStoreConformance("postgres, second process", async () => openMetadataStore(await sharedDatabase()));
 
 describe("postgres store", () => {
-  it("shows a write to what authorization reads, made through one process, to another as a new access generation", async () => {
-    const url = await sharedDatabase();
-    const [writer, reader] = await Promise.all([openMetadataStore(url), openMetadataStore(url)]);
-    try {
-      const before = await reader.accessGeneration();
-      await writer.addGroupMember(newId(), newId());
-      assert.ok(((await reader.accessGeneration()) ?? 0) > (before ?? Infinity));
-    } finally {
-      await Promise.all([writer.close(), reader.close()]);
-    }
-  });
+  accessGenerationAcrossConnections(sharedDatabase);
 
   it("migrates one new database from several processes at once", async () => {
     const url = await createDatabase();

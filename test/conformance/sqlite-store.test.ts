@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { openMetadataStore } from "../../src/store/open-store.js";
 import { CREATED_AT, newId } from "./metadata-store-fixtures.js";
+import { accessGenerationAcrossConnections } from "./metadata-store-access-generation.js";
 import { metadataStoreConformance } from "./metadata-store.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vitrine-sqlite-store-"));
@@ -32,18 +33,7 @@ describe("sqlite store", () => {
     }
   });
 
-  it("shows a write to what authorization reads, made through one connection, to another as a new access generation", async () => {
-    const path = join(dir, "two-connections", "metadata.db");
-    const writer = await openMetadataStore(path);
-    const reader = await openMetadataStore(path);
-    try {
-      const before = await reader.accessGeneration();
-      await writer.addGroupMember(newId(), newId());
-      assert.ok(((await reader.accessGeneration()) ?? 0) > (before ?? Infinity));
-    } finally {
-      await Promise.all([writer.close(), reader.close()]);
-    }
-  });
+  accessGenerationAcrossConnections(() => Promise.resolve(join(dir, "two-connections", "metadata.db")));
 
   it("refuses a URL that names no file", async () => {
     await assert.rejects(openMetadataStore("sqlite:"), /names no file/);
