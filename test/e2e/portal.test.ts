@@ -85,6 +85,30 @@ describe("the portal", { skip: chromiumSkip }, () => {
     assert.equal(await page.locator("#edit-definition .field-error").count(), 0);
   });
 
+  it("leaves the focus where the user is when the view's last lists arrive after an edit was refused", async () => {
+    const { page } = browser;
+    // The role definitions and assignments, the view's last lists, answer only once the edit has been refused.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(/Microsoft\.Authorization\//, async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await page.goto(`${server.connection.endpoint}/portal/#/r${definitionId}`);
+      await page.getByLabel("Recommended vCPUs, minimum").fill("8");
+      await page.getByLabel("Recommended vCPUs, maximum").fill("2");
+      await page.getByRole("button", { name: "Save" }).click();
+      await page.locator("#edit-definition .field-error").waitFor();
+      release();
+      await page.locator("#access").waitFor();
+      assert.equal(await page.locator(":focus").getAttribute("name"), "properties.recommended.vCPUs.min", "the refused field keeps the focus");
+    } finally {
+      release();
+      await page.unroute(/Microsoft\.Authorization\//);
+    }
+  });
+
   it("adds and removes a role assignment at the definition's scope", async () => {
     const { page } = browser;
     const created = await raw(server.connection, "POST", "/vitrine/admin/servicePrincipals", { body: { tenantId: server.connection.tenantId, displayName: "portal-reader" } });

@@ -35,7 +35,9 @@ async function route(): Promise<void> {
     }
     view.append(h("p", { class: "form-error", role: "alert" }, error instanceof ArmError ? `${error.code}: ${error.message}` : String(error)));
   }
-  if (mine === generation) view.querySelector("h1")?.focus();
+  // The heading takes the focus once the view is complete, unless the user is already at work in it
+  // (a view's last lists can arrive after its form has been edited and refused).
+  if (mine === generation && !view.contains(document.activeElement)) view.querySelector("h1")?.focus();
 }
 
 function renderWho(): void {
