@@ -1,5 +1,7 @@
-// The chunk store of a local directory, the default for every region: each chunk a file at
-// chunks/<2 hex>/<2 hex>/<digest> (two levels of 256 directories keep each one small).
+// The older layout of a local directory's chunk store: each chunk a file at
+// chunks/<2 hex>/<2 hex>/<digest> (two levels of 256 directories keep each one small). The
+// regions' stores now keep chunks in packs (pack-chunk-store.ts), which still read, list and
+// delete the chunks an earlier version stored here through this class.
 //
 // Durability: a put writes a temporary file in the chunk's directory, fdatasyncs it, renames it
 // to its name and fsyncs the directory, so once put resolves the chunk survives a crash, and a
