@@ -4,9 +4,9 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { RoleAssignment, RoleDefinition } from "../../src/core/authorize.js";
+import type { RoleAssignment } from "../../src/core/authorize.js";
 import { openMetadataStore } from "../../src/store/open-store.js";
-import { CREATED_AT, gallery, mustCreate, newId, resourceGroup, type StoreAccess } from "./metadata-store-fixtures.js";
+import { CREATED_AT, customRole, gallery, mustCreate, newId, resourceGroup, type StoreAccess } from "./metadata-store-fixtures.js";
 
 const READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7";
 
@@ -56,14 +56,7 @@ export function accessGenerationCases(store: StoreAccess): void {
         createdOn: CREATED_AT,
         createdBy: newId(),
       };
-      const role: RoleDefinition = {
-        name: newId(),
-        roleName: `custom-${newId()}`,
-        description: "d",
-        type: "CustomRole",
-        permissions: [{ actions: ["Microsoft.Compute/galleries/read"], notActions: [], dataActions: [], notDataActions: [] }],
-        assignableScopes: ["/"],
-      };
+      const role = customRole("/");
       assert.ok(await raises(() => store().createRoleAssignment(assignment)), "an assignment created");
       assert.ok(await raises(() => store().deleteRoleAssignment(assignment.id)), "an assignment deleted");
       assert.ok(await raises(() => store().putRoleDefinition(role)), "a role put");

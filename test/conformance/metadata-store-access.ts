@@ -2,8 +2,8 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { RoleAssignment, RoleDefinition } from "../../src/core/authorize.js";
-import { CREATED_AT, newId, type StoreAccess } from "./metadata-store-fixtures.js";
+import type { RoleAssignment } from "../../src/core/authorize.js";
+import { CREATED_AT, customRole, newId, type StoreAccess } from "./metadata-store-fixtures.js";
 
 function assignment(scope: string, principalId: string, role = "acdd72a7-3385-48ef-bd42-f606fba81ae7"): RoleAssignment {
   const name = newId();
@@ -82,14 +82,7 @@ export function accessCases(store: StoreAccess): void {
 
   describe("role definitions", () => {
     it("puts, replaces, gets, lists and deletes custom roles", async () => {
-      const role: RoleDefinition = {
-        name: newId(),
-        roleName: `custom-${newId()}`,
-        description: "d",
-        type: "CustomRole",
-        permissions: [{ actions: ["Microsoft.Compute/galleries/read"], notActions: [], dataActions: [], notDataActions: [] }],
-        assignableScopes: ["/subscriptions/x"],
-      };
+      const role = customRole("/subscriptions/x");
       await store().putRoleDefinition(role);
       await store().putRoleDefinition({ ...role, description: "changed" });
       assert.equal((await store().getRoleDefinition(role.name.toUpperCase()))?.description, "changed");

@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import type { RoleDefinition } from "../../src/core/authorize.js";
 import type { MetadataStore, QuotaGuard, ResourceRecord } from "../../src/ports/metadata-store.js";
 
 /** Hands the cases the store opened for the suite. */
@@ -17,6 +18,18 @@ export const VERSIONS = "Microsoft.Compute/galleries/images/versions";
 
 export function newId(): string {
   return randomUUID();
+}
+
+/** A new custom role that may read galleries, assignable at `scope`. */
+export function customRole(scope: string): RoleDefinition {
+  return {
+    name: newId(),
+    roleName: `custom-${newId()}`,
+    description: "d",
+    type: "CustomRole",
+    permissions: [{ actions: ["Microsoft.Compute/galleries/read"], notActions: [], dataActions: [], notDataActions: [] }],
+    assignableScopes: [scope],
+  };
 }
 
 export function subscriptionKey(subscriptionId: string): string {
