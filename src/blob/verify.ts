@@ -1,5 +1,6 @@
 // A full check of a disk in a store: every chunk its manifest lists is fetched and hashed again
-// here, without relying on the driver's own verification. Replication runs it on a new replica.
+// here, without relying on the driver's own verification. Nothing in the server calls it today:
+// every copy and every read already checks each chunk it moves.
 import { ChunkCorruptError, ChunkNotFoundError, type ChunkStore } from "../ports/chunk-store.js";
 import { sha256Hex } from "./digest.js";
 import { chunkLength, type Manifest } from "./manifest.js";

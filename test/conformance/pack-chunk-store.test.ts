@@ -3,15 +3,16 @@
 
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { constants, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { ALIGNMENT, openFile } from "../../src/blob/drivers/direct-io.js";
 import { FsChunkStore } from "../../src/blob/drivers/fs-chunk-store.js";
 import { PackChunkStore } from "../../src/blob/drivers/pack-chunk-store.js";
 import { collectGarbage } from "../../src/blob/garbage-collector.js";
 import { ChunkNotFoundError, type ChunkStore } from "../../src/ports/chunk-store.js";
-import { backdateChunk, damageChunk, packBytesUnder, storedChunks } from "../support/pack-store.js";
+import { backdateChunk, chunkLocation, damageChunk, packBytesUnder, storedChunks } from "../support/pack-store.js";
 import { chunkStoreConformance } from "./chunk-store.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vitrine-pack-chunk-store-"));
@@ -21,14 +22,16 @@ let stores = 0;
 const newRoot = () => join(dir, `store-${++stores}`);
 const rootOf = (store: ChunkStore) => (store as PackChunkStore).root;
 
-chunkStoreConformance("fs (packs)", async () => new PackChunkStore(newRoot()), {
-  async corrupt(store, digest) {
-    assert.ok(await damageChunk(rootOf(store), digest));
-  },
-  async backdate(store, digest, when) {
-    backdateChunk(rootOf(store), digest, when);
-  },
-});
+for (const direct of [true, false]) {
+  chunkStoreConformance(direct ? "fs (packs)" : "fs (packs, through the page cache)", async () => new PackChunkStore(newRoot(), { direct }), {
+    async corrupt(store, digest) {
+      assert.ok(await damageChunk(rootOf(store), digest));
+    },
+    async backdate(store, digest, when) {
+      backdateChunk(rootOf(store), digest, when);
+    },
+  });
+}
 
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 function chunk(length = 64 * 1024): { data: Buffer; digest: string } {
@@ -49,6 +52,33 @@ describe("fs chunk store with packs", () => {
     for (const { digest, data } of chunks) assert.ok((await reopened.get(digest)).equals(data));
     assert.deepEqual(storedChunks(root), chunks.map((c) => c.digest).sort());
     assert.equal(store.name, `fs:${root}`);
+  });
+
+  it("starts each chunk at a 4 KiB boundary, and holds its packs open with O_DIRECT where the file system takes it", async (t) => {
+    const root = newRoot();
+    const store = new PackChunkStore(root);
+    const chunks = [1, 4095, 4097, 1024 * 1024 + 3].map((length) => chunk(length));
+    for (const { digest, data } of chunks) await store.put(digest, data);
+    for (const { digest, data } of chunks) {
+      assert.equal((chunkLocation(root, digest)?.offset ?? -1) % ALIGNMENT, 0, `the chunk of ${data.length} bytes starts on a block`);
+      assert.ok((await store.get(digest)).equals(data));
+    }
+    const probe = await openFile(join(root, "probe"), constants.O_RDWR | constants.O_CREAT, true);
+    await probe.handle.close();
+    if (!probe.direct) return t.skip(`the file system of ${root} refuses O_DIRECT`);
+    // Linux shows a descriptor's flags in /proc/self/fdinfo: octal, O_DIRECT among them.
+    const packFds = readdirSync("/proc/self/fd").filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(join(root, "packs"));
+      } catch {
+        return false;
+      }
+    });
+    assert.ok(packFds.length >= 2, "the pack is open for writing and for reading");
+    for (const fd of packFds) {
+      const flags = Number.parseInt(/flags:\s*([0-7]+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))?.[1] ?? "0", 8);
+      assert.ok(flags & constants.O_DIRECT, `descriptor ${fd} of the pack has O_DIRECT`);
+    }
   });
 
   it("lets two writers share a directory: each its own packs, both seen by both", async () => {

@@ -8,9 +8,14 @@
 // once its bytes are written, and its row waits for the next commit: sync(), a put that is not
 // deferred, or SYNC_BYTES of deferred chunks. Until then the chunk is visible to this process
 // only (`unsynced`); if that commit fails, it is gone, and the caller's sync says so.
+//
+// Chunks start at multiples of 4 KiB and go around the page cache where the file system allows
+// (direct-io.ts).
 import { randomUUID } from "node:crypto";
-import { open, type FileHandle } from "node:fs/promises";
+import { constants } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
+import { alignUp, openFile, writeAll, writeDirect } from "./direct-io.js";
 import { syncDirectory } from "./files.js";
 import type { IndexedChunk, PackIndex } from "./pack-index.js";
 
@@ -24,6 +29,7 @@ const SYNC_BYTES = 256 * 1024 * 1024;
 interface Writer {
   name: string;
   handle: FileHandle;
+  direct: boolean;
   /** Where the next chunk goes: the pack's length once every write in flight lands. */
   end: number;
   /** Chunks being written to the pack or waiting for their commit: the handle stays open for them. */
@@ -58,6 +64,7 @@ export class PackAppender {
     private readonly dir: string,
     private readonly index: PackIndex,
     private readonly packBytes = PACK_BYTES,
+    private readonly direct = true,
   ) {}
 
   /** The pack this process appends to now. */
@@ -77,11 +84,11 @@ export class PackAppender {
   async append(digest: string, data: Buffer, options: { deferred?: boolean; from?: IndexedChunk } = {}): Promise<void> {
     const writer = await this.currentWriter();
     const offset = writer.end;
-    writer.end += data.length;
+    writer.end += alignUp(data.length);
     writer.inflight += 1;
     clearTimeout(writer.idle);
     try {
-      await writeAll(writer.handle, data, offset);
+      await (writer.direct ? writeDirect : writeAll)(writer.handle, data, offset);
     } catch (error) {
       await this.release(writer);
       throw error;
@@ -167,9 +174,9 @@ export class PackAppender {
   private async startPack(previous: Writer | undefined): Promise<Writer> {
     const name = randomUUID();
     this.index.addPack(name);
-    const handle = await open(join(this.dir, `${name}.pack`), "wx");
+    const { handle, direct } = await openFile(join(this.dir, `${name}.pack`), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, this.direct);
     await syncDirectory(this.dir);
-    const writer: Writer = { name, handle, end: 0, inflight: 0, retired: false, finished: false };
+    const writer: Writer = { name, handle, direct, end: 0, inflight: 0, retired: false, finished: false };
     this.writer = writer;
     if (previous && !previous.finished) {
       previous.retired = true;
@@ -185,9 +192,4 @@ export class PackAppender {
     this.index.seal(writer.name);
     await writer.handle.close();
   }
-}
-
-async function writeAll(handle: FileHandle, data: Buffer, position: number): Promise<void> {
-  let done = 0;
-  while (done < data.length) done += (await handle.write(data, done, data.length - done, position + done)).bytesWritten;
 }

@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { setImmediate } from "node:timers/promises";
 import { ChunkNotFoundError, type ChunkStore, type PutOptions } from "../../ports/chunk-store.js";
 import { checkedDigest, sha256Hex, verifiedChunk } from "../digest.js";
+import { alignUp } from "./direct-io.js";
 import { isNotFound, statIfExists } from "./files.js";
 import { FsChunkStore } from "./fs-chunk-store.js";
 import { PackAppender } from "./pack-appender.js";
@@ -38,6 +39,8 @@ interface Opened {
 export interface PackChunkStoreOptions {
   /** The size at which a pack is finished (default 256 MiB); small in tests of compaction. */
   packBytes?: number;
+  /** Packs are read and written around the page cache (O_DIRECT) where the file system allows; false: through it. Default true. */
+  direct?: boolean;
 }
 
 export class PackChunkStore implements ChunkStore {
@@ -46,12 +49,13 @@ export class PackChunkStore implements ChunkStore {
   private opened?: Opened;
   /** Puts in flight by digest: concurrent puts of one chunk write it once. */
   private readonly writing = new Map<string, Promise<void>>();
-  private readonly readers = new PackReaders();
+  private readonly readers: PackReaders;
 
   constructor(
     readonly root: string,
     private readonly options: PackChunkStoreOptions = {},
   ) {
+    this.readers = new PackReaders(options.direct);
     this.name = `fs:${root}`;
     this.packs = join(root, "packs");
   }
@@ -160,7 +164,7 @@ export class PackChunkStore implements ChunkStore {
         const data = await this.read(chunk).catch(() => undefined);
         if (!data || sha256Hex(data) !== chunk.digest) continue;
         await appender.append(chunk.digest, data, { from: chunk });
-        moved += chunk.length;
+        moved += alignUp(chunk.length);
       }
       if (!index.dropPack(pack)) continue;
       await rm(this.packPath(pack), { force: true });
@@ -194,7 +198,7 @@ export class PackChunkStore implements ChunkStore {
       mkdirSync(this.packs, { recursive: true });
       const legacy = existsSync(join(this.root, "chunks")) ? new FsChunkStore(this.root) : undefined;
       const index = new PackIndex(join(this.root, "index.sqlite"));
-      this.opened = { index, appender: new PackAppender(this.packs, index, this.options.packBytes), legacy };
+      this.opened = { index, appender: new PackAppender(this.packs, index, this.options.packBytes, this.options.direct), legacy };
     }
     return this.opened;
   }

@@ -64,7 +64,7 @@ export class PackIndex {
         "SELECT digest, pack, position AS offset, length, written_at FROM chunks WHERE digest > ? ORDER BY digest LIMIT ?",
       ),
       inPack: db.prepare<[string], { digest: string; offset: number; length: number; written_at: number }>("SELECT digest, position AS offset, length, written_at FROM chunks WHERE pack = ? ORDER BY position"),
-      liveBytes: db.prepare<[], { pack: string; bytes: number }>("SELECT packs.name AS pack, COALESCE(SUM(chunks.length), 0) AS bytes FROM packs LEFT JOIN chunks ON chunks.pack = packs.name GROUP BY packs.name"),
+      liveBytes: db.prepare<[], { pack: string; bytes: number }>("SELECT packs.name AS pack, COALESCE(SUM((chunks.length + 4095) / 4096 * 4096), 0) AS bytes FROM packs LEFT JOIN chunks ON chunks.pack = packs.name GROUP BY packs.name"),
       addPack: db.prepare<[string]>("INSERT INTO packs (name) VALUES (?)"),
       seal: db.prepare<[string]>("UPDATE packs SET sealed = 1 WHERE name = ?"),
       sealed: db.prepare<[string], { sealed: number }>("SELECT sealed FROM packs WHERE name = ?"),
@@ -134,7 +134,7 @@ export class PackIndex {
     return this.statements.inPack.all(pack).map((row) => ({ digest: row.digest, pack, offset: row.offset, length: row.length, writtenAt: row.written_at }));
   }
 
-  /** Every pack with the bytes of the chunks the index places in it. */
+  /** Every pack with the bytes that the chunks the index places in it take there (each from a 4 KiB boundary: direct-io.ts). */
   liveBytes(): Array<{ pack: string; bytes: number }> {
     return this.statements.liveBytes.all();
   }

@@ -3,14 +3,16 @@
 // At most MAX_OPEN handles stay open; one in use is never closed under its reader. A pack that
 // compaction removes stays readable through a handle opened before (POSIX keeps an unlinked file
 // for its open descriptors), and its bytes are still the chunk's: the caller verifies them anyway.
-import { open, type FileHandle } from "node:fs/promises";
+// Packs are read around the page cache where the file system allows (direct-io.ts).
+import { constants } from "node:fs";
+import { openFile, readDirect, type OpenedFile } from "./direct-io.js";
 
 const MAX_OPEN = 32;
 /** Handles unused this long are closed. */
 const IDLE_CLOSE_MS = 30_000;
 
 interface Entry {
-  handle: Promise<FileHandle>;
+  file: Promise<OpenedFile>;
   users: number;
 }
 
@@ -19,11 +21,14 @@ export class PackReaders {
   private readonly entries = new Map<string, Entry>();
   private idle?: NodeJS.Timeout;
 
+  constructor(private readonly direct = true) {}
+
   /** `length` bytes at `offset` of the file at `path`; fewer when the file ends sooner. */
   async read(path: string, offset: number, length: number): Promise<Buffer> {
     const entry = this.acquire(path);
     try {
-      const handle = await entry.handle;
+      const { handle, direct } = await entry.file;
+      if (direct) return await readDirect(handle, offset, length);
       const data = Buffer.allocUnsafe(length);
       let done = 0;
       while (done < length) {
@@ -47,17 +52,17 @@ export class PackReaders {
     const entry = this.entries.get(path);
     if (!entry || entry.users > 0) return;
     this.entries.delete(path);
-    await closeQuietly(entry.handle);
+    await closeQuietly(entry.file);
   }
 
   private acquire(path: string): Entry {
     let entry = this.entries.get(path);
     if (entry) this.entries.delete(path);
     else {
-      const handle = open(path, "r");
-      entry = { handle, users: 0 };
+      const file = openFile(path, constants.O_RDONLY, this.direct);
+      entry = { file, users: 0 };
       // A failed open is not kept: the next read tries again (and sees ENOENT itself).
-      handle.catch(() => this.entries.get(path) === entry && this.entries.delete(path));
+      file.catch(() => this.entries.get(path) === entry && this.entries.delete(path));
     }
     entry.users += 1;
     this.entries.set(path, entry);
@@ -70,11 +75,11 @@ export class PackReaders {
       if (this.entries.size <= keep) return;
       if (entry.users > 0) continue;
       this.entries.delete(path);
-      await closeQuietly(entry.handle);
+      await closeQuietly(entry.file);
     }
   }
 }
 
-async function closeQuietly(handle: Promise<FileHandle>): Promise<void> {
-  await handle.then((h) => h.close()).catch(() => undefined);
+async function closeQuietly(file: Promise<OpenedFile>): Promise<void> {
+  await file.then(({ handle }) => handle.close()).catch(() => undefined);
 }
