@@ -2,7 +2,8 @@
 // verified against its digest on arrival (the source's get checks the bytes it returns, so the
 // put that follows need not hash them again), and the manifest last, once the chunks are synced, so that a manifest present
 // in a store means its disk is complete there. Between two stores of one object store service the
-// service copies each chunk itself (copyFrom), and the target checks the copy; otherwise at most
+// service copies each chunk itself (copyFrom), and the target checks the copy; between two local
+// stores each chunk passes through one reused buffer (copyFrom too); otherwise at most
 // PARALLEL_CHUNKS chunks are held here at a time.
 
 import type { ChunkStore } from "../ports/chunk-store.js";
@@ -11,7 +12,12 @@ import { chunkLength, decodeManifest } from "./manifest.js";
 import { forEachLimited } from "./pipeline.js";
 import { setTimeout as sleep } from "node:timers/promises";
 
-const PARALLEL_CHUNKS = 4;
+/**
+ * Chunks copied at once. Between local stores, reads and writes go to the device (O_DIRECT) and
+ * through reused buffers, so more in flight cost no memory: 8 took a 2 GiB copy from 2.2-2.4 s
+ * to 1.8-1.9 s here (docs/benchmarks.md).
+ */
+const PARALLEL_CHUNKS = 8;
 
 export interface CopyOptions {
   /**

@@ -28,8 +28,10 @@ export interface ChunkStore {
   list(): AsyncIterable<{ digest: string; writtenAt: Date; size: number }>;
   /**
    * Copies `digest` from `source` inside the storage service, without its bytes passing through
-   * this process, and verifies the copy against the digest; false when this store cannot copy
-   * from that one so (another kind of store, another endpoint): the caller then gets and puts.
+   * this process (between two local stores: through one reused buffer), and verifies the copy
+   * against the digest; false when this store cannot copy from that one so (another kind of
+   * store, another endpoint): the caller then gets and puts. A store with `sync` may defer the
+   * copy's durability to it, as a deferred put.
    */
   copyFrom?(source: ChunkStore, digest: string): Promise<boolean>;
   /**

@@ -81,6 +81,17 @@ describe("fs chunk store with packs", () => {
     }
   });
 
+  it("copies from another local store through reused buffers: many chunks at once, larger ones too, all durable after sync", async () => {
+    const [from, to] = [new PackChunkStore(newRoot()), new PackChunkStore(newRoot())];
+    // More copies in flight than there are aligned buffers (16), so that some wait for one.
+    const chunks = [...Array.from({ length: 40 }, (_, i) => chunk(i % 3 === 0 ? 1024 * 1024 : 256 * 1024 + i)), chunk(3 * 1024 * 1024 + 5)];
+    for (const { digest, data } of chunks) await from.put(digest, data);
+    assert.deepEqual(await Promise.all(chunks.map(({ digest }) => to.copyFrom(from, digest))), chunks.map(() => true));
+    await to.sync?.(chunks.map(({ digest }) => digest));
+    const reopened = new PackChunkStore(rootOf(to));
+    for (const { digest, data } of chunks) assert.ok((await reopened.get(digest)).equals(data), `${data.length} bytes copied intact`);
+  });
+
   it("lets two writers share a directory: each its own packs, both seen by both", async () => {
     const root = newRoot();
     const [first, second] = [new PackChunkStore(root), new PackChunkStore(root)];

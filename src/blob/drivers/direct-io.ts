@@ -37,6 +37,7 @@ export function alignUp(bytes: number): number {
  */
 class AlignedBuffers {
   private readonly free: Buffer[] = [];
+  private readonly memories = new WeakSet<ArrayBufferLike>();
   private readonly waiting: Array<(buffer: Buffer) => void> = [];
   private made = 0;
 
@@ -44,10 +45,16 @@ class AlignedBuffers {
     if (this.free.length === 0 && this.made < MAX_BUFFERS) {
       const pages = (PIECE * BUFFERS_PER_MEMORY) / WASM_PAGE;
       const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+      this.memories.add(memory.buffer);
       for (let i = 0; i < BUFFERS_PER_MEMORY; i++) this.free.push(Buffer.from(memory.buffer, i * PIECE, PIECE));
       this.made += BUFFERS_PER_MEMORY;
     }
     return this.free.pop() ?? new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Whether `data` starts one of these buffers: a direct write can take it as it is, its last block padded in place. */
+  owns(data: Buffer): boolean {
+    return this.memories.has(data.buffer) && data.byteOffset % PIECE === 0 && data.length <= PIECE;
   }
 
   give(buffer: Buffer): void {
@@ -84,6 +91,11 @@ export async function openFile(path: string, flags: number, direct: boolean): Pr
 /** Writes `data` at `position`, a multiple of ALIGNMENT, through a direct handle; the last block is padded with zeros. */
 export async function writeDirect(handle: FileHandle, data: Buffer, position: number): Promise<void> {
   if (position % ALIGNMENT !== 0) throw new RangeError(`a direct write starts at a multiple of ${ALIGNMENT}, not at ${position}`);
+  if (buffers.owns(data)) {
+    const padded = Buffer.from(data.buffer, data.byteOffset, alignUp(data.length));
+    padded.fill(0, data.length);
+    return writeAll(handle, padded, position);
+  }
   const buffer = await buffers.take();
   try {
     for (let done = 0; done < data.length; done += PIECE) {
@@ -118,6 +130,24 @@ export async function readDirect(handle: FileHandle, position: number, length: n
     buffers.give(buffer);
   }
   return result.subarray(0, done);
+}
+
+/**
+ * Calls `use` with the `length` bytes at `position` of a direct handle (fewer where the file ends
+ * sooner), lent in an aligned buffer until `use` settles: a chunk copied from pack to pack passes
+ * through one reused buffer, read into it and written from it, with no allocation (readDirect's
+ * result, a new Buffer per chunk, left a 2 GiB copy to many full garbage collections). Bytes that
+ * do not start on a block or do not fit one buffer are read with readDirect.
+ */
+export async function withDirectRead<T>(handle: FileHandle, position: number, length: number, use: (data: Buffer) => Promise<T>): Promise<T> {
+  if (position % ALIGNMENT !== 0 || length > PIECE) return use(await readDirect(handle, position, length));
+  const buffer = await buffers.take();
+  try {
+    const { bytesRead } = await handle.read(buffer, 0, alignUp(length), position);
+    return await use(buffer.subarray(0, Math.min(length, bytesRead)));
+  } finally {
+    buffers.give(buffer);
+  }
 }
 
 /** Writes all of `data` at `position` (a write may take fewer bytes than it was given). */

@@ -97,18 +97,51 @@ export class PackChunkStore implements ChunkStore {
   }
 
   async get(digest: string): Promise<Buffer> {
-    const { index, appender, legacy } = await this.ready();
-    checkedDigest(digest);
-    // A pack can vanish between reading the index and opening it: compaction moved its chunks
-    // elsewhere first, so the index, read again, says where.
-    for (let attempt = 1; ; attempt++) {
-      const location = index.get(digest) ?? appender.unsynced(digest);
-      if (!location) {
+    return this.reading(
+      digest,
+      async (location) => verifiedChunk(this.name, digest, await this.read(location)),
+      (legacy) => {
         if (legacy) return legacy.get(digest);
         throw new ChunkNotFoundError(this.name, digest);
-      }
+      },
+    );
+  }
+
+  /**
+   * From another local store, the chunk goes from its pack into this store's through one reused
+   * buffer (direct-io.ts, withDirectRead): no Buffer is allocated per chunk. Verified on the way;
+   * deferred, as the copy's puts are (durable at the next sync). False when `source` is not a
+   * local store, or holds the chunk only in its older layout: the caller then gets and puts.
+   */
+  async copyFrom(source: ChunkStore, digest: string): Promise<boolean> {
+    if (!(source instanceof PackChunkStore)) return false;
+    return source.reading(
+      digest,
+      (location) =>
+        source.readers.readWith(source.packPath(location.pack), location.offset, location.length, async (data) => {
+          await this.put(digest, verifiedChunk(source.name, digest, data), { verified: true, deferred: true });
+          return true;
+        }),
+      async (legacy) => {
+        if (await legacy?.has(digest)) return false;
+        throw new ChunkNotFoundError(source.name, digest);
+      },
+    );
+  }
+
+  /**
+   * `read` of where the chunk lies in this store's packs, or `elsewhere` (given the older layout's
+   * store, if any) when no pack holds it. A pack can vanish between reading the index and opening
+   * it: compaction moved its chunks elsewhere first, so the index, read again, says where.
+   */
+  private async reading<T>(digest: string, read: (location: ChunkLocation) => Promise<T>, elsewhere: (legacy: FsChunkStore | undefined) => Promise<T>): Promise<T> {
+    const { index, appender, legacy } = await this.ready();
+    checkedDigest(digest);
+    for (let attempt = 1; ; attempt++) {
+      const location = index.get(digest) ?? appender.unsynced(digest);
+      if (!location) return elsewhere(legacy);
       try {
-        return verifiedChunk(this.name, digest, await this.read(location));
+        return await read(location);
       } catch (error) {
         if (!isNotFound(error) || attempt === 3) throw error;
       }

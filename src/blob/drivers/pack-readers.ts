@@ -5,7 +5,8 @@
 // for its open descriptors), and its bytes are still the chunk's: the caller verifies them anyway.
 // Packs are read around the page cache where the file system allows (direct-io.ts).
 import { constants } from "node:fs";
-import { openFile, readDirect, type OpenedFile } from "./direct-io.js";
+import type { FileHandle } from "node:fs/promises";
+import { openFile, readDirect, withDirectRead, type OpenedFile } from "./direct-io.js";
 
 const MAX_OPEN = 32;
 /** Handles unused this long are closed. */
@@ -24,19 +25,19 @@ export class PackReaders {
   constructor(private readonly direct = true) {}
 
   /** `length` bytes at `offset` of the file at `path`; fewer when the file ends sooner. */
-  async read(path: string, offset: number, length: number): Promise<Buffer> {
+  read(path: string, offset: number, length: number): Promise<Buffer> {
+    return this.using(path, ({ handle, direct }) => (direct ? readDirect : readBuffered)(handle, offset, length));
+  }
+
+  /** Calls `use` with the bytes `read` would return, in a buffer that may be reused once `use` settles (withDirectRead). */
+  readWith<T>(path: string, offset: number, length: number, use: (data: Buffer) => Promise<T>): Promise<T> {
+    return this.using(path, async ({ handle, direct }) => (direct ? withDirectRead(handle, offset, length, use) : use(await readBuffered(handle, offset, length))));
+  }
+
+  private async using<T>(path: string, work: (file: OpenedFile) => Promise<T>): Promise<T> {
     const entry = this.acquire(path);
     try {
-      const { handle, direct } = await entry.file;
-      if (direct) return await readDirect(handle, offset, length);
-      const data = Buffer.allocUnsafe(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await handle.read(data, done, length - done, offset + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      return data.subarray(0, done);
+      return await work(await entry.file);
     } finally {
       entry.users -= 1;
       await this.trim(MAX_OPEN);
@@ -82,4 +83,15 @@ export class PackReaders {
 
 async function closeQuietly(file: Promise<OpenedFile>): Promise<void> {
   await file.then(({ handle }) => handle.close()).catch(() => undefined);
+}
+
+async function readBuffered(handle: FileHandle, offset: number, length: number): Promise<Buffer> {
+  const data = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(data, done, length - done, offset + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return data.subarray(0, done);
 }
