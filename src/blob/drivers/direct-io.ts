@@ -10,7 +10,7 @@
 // block. Records in a pack start at multiples of ALIGNMENT (4 KiB, every common device's block or
 // a multiple of it), the last one padded with zeros; the bytes go through page-aligned buffers:
 // slices of WebAssembly memories, whose storage V8 maps at a page boundary (Node's Buffers have no
-// alignment to ask for), 16 MiB at most, reused for the life of the process.
+// alignment to ask for), reused for the life of the process.
 import { constants } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 
@@ -19,7 +19,7 @@ export const ALIGNMENT = 4096;
 /** Bytes moved per system call, and the size of each aligned buffer. */
 const PIECE = 1 << 20;
 const BUFFERS_PER_MEMORY = 8;
-/** Direct reads and writes in flight at once, each through its own buffer. */
+/** Direct reads in flight at once, each through its own buffer. */
 const MAX_BUFFERS = 16;
 const WASM_PAGE = 64 * 1024;
 
@@ -31,9 +31,12 @@ export function alignUp(bytes: number): number {
 }
 
 /**
- * Page-aligned buffers of PIECE bytes, taken and given back; at most MAX_BUFFERS, in memories of
- * BUFFERS_PER_MEMORY, made as they are first needed. A direct read or write waits for a buffer when
- * all are in use, which bounds the memory of the reads in flight (a download asks for dozens at once).
+ * Page-aligned buffers of PIECE bytes, taken and given back, in memories of BUFFERS_PER_MEMORY,
+ * made as they are first needed. A read waits for a buffer when MAX_BUFFERS are in use, which
+ * bounds the memory of the reads in flight (a download asks for dozens at once). A write never
+ * waits (it gets a new memory if it must): a chunk lent by withDirectRead is held while its copy
+ * is put, and that put may wait for another put of the same chunk, which must not wait for the
+ * lent buffers in turn. Writes are few at once (their callers bound them), so the pool stays small.
  */
 class AlignedBuffers {
   private readonly free: Buffer[] = [];
@@ -41,8 +44,8 @@ class AlignedBuffers {
   private readonly waiting: Array<(buffer: Buffer) => void> = [];
   private made = 0;
 
-  async take(): Promise<Buffer> {
-    if (this.free.length === 0 && this.made < MAX_BUFFERS) {
+  async take(wait = true): Promise<Buffer> {
+    if (this.free.length === 0 && (this.made < MAX_BUFFERS || !wait)) {
       const pages = (PIECE * BUFFERS_PER_MEMORY) / WASM_PAGE;
       const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
       this.memories.add(memory.buffer);
@@ -96,7 +99,7 @@ export async function writeDirect(handle: FileHandle, data: Buffer, position: nu
     padded.fill(0, data.length);
     return writeAll(handle, padded, position);
   }
-  const buffer = await buffers.take();
+  const buffer = await buffers.take(false);
   try {
     for (let done = 0; done < data.length; done += PIECE) {
       const piece = Math.min(PIECE, data.length - done);

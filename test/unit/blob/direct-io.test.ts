@@ -6,7 +6,7 @@ import { constants, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { ALIGNMENT, alignUp, openFile, readDirect, writeDirect } from "../../../src/blob/drivers/direct-io.js";
+import { ALIGNMENT, alignUp, openFile, readDirect, withDirectRead, writeDirect } from "../../../src/blob/drivers/direct-io.js";
 import { MIB } from "./fixtures.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vitrine-direct-io-"));
@@ -49,6 +49,30 @@ describe("direct I/O", () => {
         assert.ok(beyond.subarray(last.data.length).every((byte) => byte === 0), "padding, then the end of the file");
         assert.equal(beyond.length, alignUp(last.data.length));
       }
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it("lets a write through while reads hold every aligned buffer (a copy holds its read until its write lands)", { timeout: 20_000 }, async (t) => {
+    const { handle, direct } = await create();
+    try {
+      if (!direct) return t.skip(`the file system of ${tmpdir()} refuses O_DIRECT`);
+      const data = randomBytes(MIB);
+      await writeDirect(handle, data, 0);
+      let written: () => void = () => undefined;
+      const writeLanded = new Promise<void>((resolve) => (written = resolve));
+      // More reads than the pool has buffers: every buffer ends up held by a read waiting for the write.
+      const reads = Array.from({ length: 64 }, () =>
+        withDirectRead(handle, 0, MIB, async (bytes) => {
+          assert.ok(bytes.equals(data));
+          await writeLanded;
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await writeDirect(handle, randomBytes(MIB), MIB);
+      written();
+      await Promise.all(reads);
     } finally {
       await handle.close();
     }
