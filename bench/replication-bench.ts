@@ -15,7 +15,7 @@ import { runWithBenchCa, startFileServer, type FileServer } from "./bench-proces
 import { copyFile, LOCATION, settle } from "./disk-figures.js";
 import { printSummary, reportCost, reportSpeed } from "./disk-report.js";
 import { BenchServer } from "./disk-server.js";
-import { addRegion, cacheOnly, checkDeployable, createDefinition, createVersion, nodeCopyFloor, rsyncOnto, type ReplicationTiming } from "./replication-figures.js";
+import { addRegion, cacheOnly, checkDeployable, createDefinition, createVersion, rsyncOnto, type ReplicationTiming } from "./replication-figures.js";
 import { makeReplicationImages } from "./replication-images.js";
 import { reportAgainstTool, reportBytes } from "./replication-report.js";
 
@@ -61,11 +61,6 @@ async function measure(caDir: string): Promise<void> {
     await cacheOnly(files, [images.first.raw]);
     const cp = await copyFile(images.first.raw, copy, true);
     await rm(copy);
-    await cacheOnly(files, [images.first.raw]);
-    const floor = await nodeCopyFloor(images.first.raw, copy, images.dataChunkIndexes);
-    await rm(copy);
-    await cacheOnly(files, [images.first.raw]);
-    const unverified = await nodeCopyFloor(images.first.raw, copy, images.dataChunkIndexes, false);
     await cacheOnly(files, []);
     const full = await addRegion(server, "1.0.0", SECOND_REGION);
     await checkDeployable(server, "1.0.0", SECOND_REGION, images.first.digest);
@@ -83,7 +78,6 @@ async function measure(caDir: string): Promise<void> {
 
     const before = (made: { importMs: number; versionMs: number }) => `Import of its fixed VHD ${secs(made.importMs)}, then the version Succeeded in ${LOCATION} in ${secs(made.versionMs)}`;
     reportSpeed("1", `full replication: adding ${SECOND_REGION} to version 1.0.0 (already Succeeded in ${LOCATION}), until ${SECOND_REGION} shows Completed`, { name: "cp --sparse=always of the raw image, then fsync of the copy", ms: [cp.copyMs + cp.syncMs], copyMs: [cp.copyMs] }, [full], 0.8, images.size, [
-      `floor: the same data chunks read, hashed (SHA-256) and written into one file by Node in this process, 4 in flight, fdatasync every 256 MiB and at the end: ${secs(floor.copyMs + floor.syncMs)} (a speed ratio of ${((cp.copyMs + cp.syncMs) / (floor.copyMs + floor.syncMs)).toFixed(2)}x); the same without hashing, a copy that verifies nothing: ${secs(unverified.copyMs + unverified.syncMs)} (${((cp.copyMs + cp.syncMs) / (unverified.copyMs + unverified.syncMs)).toFixed(2)}x)`,
       `moved (bytesCopied): ${mib(full.row.bytesCopied)} of ${mib(full.row.bytesTotal)} of data; replica on ${placed(full)}; ${full.polls} status reads`,
       `beforehand, untimed: ${before(first)}`,
     ]);

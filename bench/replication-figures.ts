@@ -4,15 +4,11 @@
 // the other, then fsync. Like the disk figures, every time ends with the bytes on disk: Vitrine's
 // copies sync the chunks they write before a region is Completed.
 import { execFile } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { GROUP, LOCATION, ingestByImport, settle, type CopyTiming, type Timing } from "./disk-figures.js";
 import type { BenchServer } from "./disk-server.js";
-import { CHUNK_SIZE } from "../src/blob/manifest.js";
-import { forEachLimited } from "../src/blob/pipeline.js";
 
 const run = promisify(execFile);
 export const VERSION_API = "2024-03-03";
@@ -160,42 +156,4 @@ export async function rsyncOnto(source: string, target: string): Promise<CopyTim
   const syncMs = elapsedMs(synced);
   await run("cmp", [source, target]);
   return { copyMs, syncMs };
-}
-
-const SYNC_EVERY = 256 * 1024 * 1024;
-
-/**
- * The least that a verified copy written in Node does, as figure 1's floor: in this process, each
- * data chunk of `raw` read (1 MiB, 4 in flight, as Vitrine's copy), its SHA-256 computed, and
- * written at its offset into one new file, fdatasynced every 256 MiB and at the end. No index, no
- * chunk lookup, no server: what is left is Node's file I/O and hashing. Without `hash`, an
- * unverified copy's.
- */
-export async function nodeCopyFloor(raw: string, target: string, chunkIndexes: readonly number[], hash = true): Promise<CopyTiming> {
-  await settle();
-  const start = process.hrtime.bigint();
-  const [from, to] = [await open(raw, "r"), await open(target, "wx")];
-  try {
-    let unsynced = 0;
-    await forEachLimited(chunkIndexes, 4, async (index) => {
-      const data = Buffer.allocUnsafe(CHUNK_SIZE);
-      const { bytesRead } = await from.read(data, 0, CHUNK_SIZE, index * CHUNK_SIZE);
-      if (hash) createHash("sha256").update(data.subarray(0, bytesRead)).digest("hex");
-      await to.write(data, 0, bytesRead, index * CHUNK_SIZE);
-      // Synced as it goes, every 256 MiB, as the server's copy commits: one sync of everything
-      // at the end waits for the whole writeback and made this line slower than the server.
-      unsynced += bytesRead;
-      if (unsynced >= SYNC_EVERY) {
-        unsynced = 0;
-        await to.datasync();
-      }
-    });
-    const copyMs = elapsedMs(start);
-    const synced = process.hrtime.bigint();
-    await to.datasync();
-    return { copyMs, syncMs: elapsedMs(synced) };
-  } finally {
-    await from.close();
-    await to.close();
-  }
 }

@@ -28,8 +28,6 @@ export interface ReplicationImages {
   size: number;
   /** Non-zero 1 MiB blocks of each image. */
   dataChunks: number;
-  /** Their indexes (the same in both). */
-  dataChunkIndexes: number[];
   first: ImageFiles;
   second: ImageFiles;
   /** Blocks of the second image that differ from the first, and their bytes. */
@@ -81,7 +79,6 @@ export async function makeReplicationImages(dir: string, imageGib: number, chang
   return {
     size,
     dataChunks: chunks.length,
-    dataChunkIndexes: chunks.map((chunk) => chunk.index),
     first: { ...first, digest },
     second: { ...second, digest: contentDigest(size, secondChunks) },
     changedChunks: changed.length,
