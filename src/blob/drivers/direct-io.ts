@@ -10,7 +10,7 @@
 // block. Records in a pack start at multiples of ALIGNMENT (4 KiB, every common device's block or
 // a multiple of it), the last one padded with zeros; the bytes go through page-aligned buffers:
 // slices of WebAssembly memories, whose storage V8 maps at a page boundary (Node's Buffers have no
-// alignment to ask for), reused for the life of the process.
+// alignment to ask for), 16 MiB in all, reused for the life of the process.
 import { constants } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 
@@ -19,8 +19,9 @@ export const ALIGNMENT = 4096;
 /** Bytes moved per system call, and the size of each aligned buffer. */
 const PIECE = 1 << 20;
 const BUFFERS_PER_MEMORY = 8;
-/** Direct reads in flight at once, each through its own buffer. */
-const MAX_BUFFERS = 16;
+/** Direct reads, and direct writes, in flight at once, each through its own buffer. */
+const READ_BUFFERS = 8;
+const WRITE_BUFFERS = 8;
 const WASM_PAGE = 64 * 1024;
 
 // The one part of WebAssembly used here (the ES lib and @types/node 20 do not declare it).
@@ -30,34 +31,30 @@ export function alignUp(bytes: number): number {
   return Math.ceil(bytes / ALIGNMENT) * ALIGNMENT;
 }
 
+/** The memories the aligned buffers are cut from. */
+const memories = new WeakSet<ArrayBufferLike>();
+
 /**
- * Page-aligned buffers of PIECE bytes, taken and given back, in memories of BUFFERS_PER_MEMORY,
- * made as they are first needed. A read waits for a buffer when MAX_BUFFERS are in use, which
- * bounds the memory of the reads in flight (a download asks for dozens at once). A write never
- * waits (it gets a new memory if it must): a chunk lent by withDirectRead is held while its copy
- * is put, and that put may wait for another put of the same chunk, which must not wait for the
- * lent buffers in turn. Writes are few at once (their callers bound them), so the pool stays small.
+ * Page-aligned buffers of PIECE bytes, taken and given back; at most `max`, made as they are
+ * first needed. A taker waits for a buffer when all are in use, which bounds the memory of the
+ * reads (a download asks for dozens of chunks at once) and of the writes in flight.
  */
 class AlignedBuffers {
   private readonly free: Buffer[] = [];
-  private readonly memories = new WeakSet<ArrayBufferLike>();
   private readonly waiting: Array<(buffer: Buffer) => void> = [];
   private made = 0;
 
-  async take(wait = true): Promise<Buffer> {
-    if (this.free.length === 0 && (this.made < MAX_BUFFERS || !wait)) {
+  constructor(private readonly max: number) {}
+
+  async take(): Promise<Buffer> {
+    if (this.free.length === 0 && this.made < this.max) {
       const pages = (PIECE * BUFFERS_PER_MEMORY) / WASM_PAGE;
       const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-      this.memories.add(memory.buffer);
+      memories.add(memory.buffer);
       for (let i = 0; i < BUFFERS_PER_MEMORY; i++) this.free.push(Buffer.from(memory.buffer, i * PIECE, PIECE));
       this.made += BUFFERS_PER_MEMORY;
     }
     return this.free.pop() ?? new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  /** Whether `data` starts one of these buffers: a direct write can take it as it is, its last block padded in place. */
-  owns(data: Buffer): boolean {
-    return this.memories.has(data.buffer) && data.byteOffset % PIECE === 0 && data.length <= PIECE;
   }
 
   give(buffer: Buffer): void {
@@ -67,7 +64,18 @@ class AlignedBuffers {
   }
 }
 
-const buffers = new AlignedBuffers();
+/**
+ * Reads and writes take from separate pools: a chunk lent by withDirectRead is held while its
+ * copy is put, and that put may wait for another put of the same chunk, whose write must never
+ * wait for the buffers that the reads hold.
+ */
+const readBuffers = new AlignedBuffers(READ_BUFFERS);
+const writeBuffers = new AlignedBuffers(WRITE_BUFFERS);
+
+/** Whether `data` starts one of the aligned buffers: a direct write can take it as it is, its last block padded in place. */
+function isAligned(data: Buffer): boolean {
+  return memories.has(data.buffer) && data.byteOffset % PIECE === 0 && data.length <= PIECE;
+}
 
 export interface OpenedFile {
   handle: FileHandle;
@@ -94,12 +102,12 @@ export async function openFile(path: string, flags: number, direct: boolean): Pr
 /** Writes `data` at `position`, a multiple of ALIGNMENT, through a direct handle; the last block is padded with zeros. */
 export async function writeDirect(handle: FileHandle, data: Buffer, position: number): Promise<void> {
   if (position % ALIGNMENT !== 0) throw new RangeError(`a direct write starts at a multiple of ${ALIGNMENT}, not at ${position}`);
-  if (buffers.owns(data)) {
+  if (isAligned(data)) {
     const padded = Buffer.from(data.buffer, data.byteOffset, alignUp(data.length));
     padded.fill(0, data.length);
     return writeAll(handle, padded, position);
   }
-  const buffer = await buffers.take(false);
+  const buffer = await writeBuffers.take();
   try {
     for (let done = 0; done < data.length; done += PIECE) {
       const piece = Math.min(PIECE, data.length - done);
@@ -109,13 +117,13 @@ export async function writeDirect(handle: FileHandle, data: Buffer, position: nu
       await writeAll(handle, buffer.subarray(0, padded), position + done);
     }
   } finally {
-    buffers.give(buffer);
+    writeBuffers.give(buffer);
   }
 }
 
 /** `length` bytes at `position` of a direct handle, read in aligned pieces around them; fewer where the file ends sooner. */
 export async function readDirect(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buffer = await buffers.take();
+  const buffer = await readBuffers.take();
   const result = Buffer.allocUnsafe(length);
   const end = position + length;
   let done = 0;
@@ -130,7 +138,7 @@ export async function readDirect(handle: FileHandle, position: number, length: n
       if (bytesRead < want) break;
     }
   } finally {
-    buffers.give(buffer);
+    readBuffers.give(buffer);
   }
   return result.subarray(0, done);
 }
@@ -144,12 +152,12 @@ export async function readDirect(handle: FileHandle, position: number, length: n
  */
 export async function withDirectRead<T>(handle: FileHandle, position: number, length: number, use: (data: Buffer) => Promise<T>): Promise<T> {
   if (position % ALIGNMENT !== 0 || length > PIECE) return use(await readDirect(handle, position, length));
-  const buffer = await buffers.take();
+  const buffer = await readBuffers.take();
   try {
     const { bytesRead } = await handle.read(buffer, 0, alignUp(length), position);
     return await use(buffer.subarray(0, Math.min(length, bytesRead)));
   } finally {
-    buffers.give(buffer);
+    readBuffers.give(buffer);
   }
 }
 
