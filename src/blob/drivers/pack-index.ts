@@ -8,6 +8,7 @@
 // recording new chunks, and resolves their puts only then.
 import { open } from "node:fs/promises";
 import SqliteDatabase from "better-sqlite3";
+import { ALIGNMENT } from "./direct-io.js";
 
 export interface ChunkLocation {
   pack: string;
@@ -64,7 +65,7 @@ export class PackIndex {
         "SELECT digest, pack, position AS offset, length, written_at FROM chunks WHERE digest > ? ORDER BY digest LIMIT ?",
       ),
       inPack: db.prepare<[string], { digest: string; offset: number; length: number; written_at: number }>("SELECT digest, position AS offset, length, written_at FROM chunks WHERE pack = ? ORDER BY position"),
-      liveBytes: db.prepare<[], { pack: string; bytes: number }>("SELECT packs.name AS pack, COALESCE(SUM((chunks.length + 4095) / 4096 * 4096), 0) AS bytes FROM packs LEFT JOIN chunks ON chunks.pack = packs.name GROUP BY packs.name"),
+      liveBytes: db.prepare<[], { pack: string; bytes: number }>(`SELECT packs.name AS pack, COALESCE(SUM((chunks.length + ${ALIGNMENT - 1}) / ${ALIGNMENT} * ${ALIGNMENT}), 0) AS bytes FROM packs LEFT JOIN chunks ON chunks.pack = packs.name GROUP BY packs.name`),
       addPack: db.prepare<[string]>("INSERT INTO packs (name) VALUES (?)"),
       seal: db.prepare<[string]>("UPDATE packs SET sealed = 1 WHERE name = ?"),
       sealed: db.prepare<[string], { sealed: number }>("SELECT sealed FROM packs WHERE name = ?"),
