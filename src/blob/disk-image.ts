@@ -6,8 +6,12 @@
 export interface RangeReader {
   /** Total size in bytes. */
   readonly size: number;
-  /** Exactly `length` bytes from `offset` (callers never read past `size`). */
-  read(offset: number, length: number): Promise<Buffer>;
+  /**
+   * Exactly `length` bytes from `offset` (callers never read past `size`). Given `into` (at least
+   * `length` bytes), a reader that can reads into it and returns a view of it, so that a caller
+   * reading window after window reuses one buffer; any reader may return another buffer instead.
+   */
+  read(offset: number, length: number, into?: Buffer): Promise<Buffer>;
   /**
    * The ranges of the file that may hold non-zero bytes, when the source can say (an Azure page
    * blob lists them with Get Page Ranges): ascending, non-overlapping, within `size`. Undefined
@@ -34,8 +38,8 @@ export interface DiskImage {
    * still contain zeros (the ingest checks); what they leave out is certainly zero.
    */
   extents(): AsyncIterable<Extent>;
-  /** Bytes of the virtual disk; ranges outside the extents come back as zeros. */
-  read(offset: number, length: number): Promise<Buffer>;
+  /** Bytes of the virtual disk; ranges outside the extents come back as zeros. `into` as for RangeReader.read. */
+  read(offset: number, length: number, into?: Buffer): Promise<Buffer>;
   close(): Promise<void>;
 }
 

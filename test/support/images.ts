@@ -106,6 +106,20 @@ export async function readWholeImage(image: DiskImage, chunk = 1_000_003): Promi
   return Buffer.concat(parts);
 }
 
+/**
+ * The same through read() into one reused buffer, filled with 0xaa before each read: the bytes a
+ * reader leaves unwritten (zeros it skips) would show as 0xaa.
+ */
+export async function readWholeImageInto(image: DiskImage, chunk: number): Promise<Buffer> {
+  const into = Buffer.alloc(chunk);
+  const parts: Buffer[] = [];
+  for (let at = 0; at < image.virtualSize; at += chunk) {
+    into.fill(0xaa);
+    parts.push(Buffer.from(await image.read(at, Math.min(chunk, image.virtualSize - at), into)));
+  }
+  return Buffer.concat(parts);
+}
+
 export async function collectExtents(image: DiskImage): Promise<Extent[]> {
   const list: Extent[] = [];
   for await (const extent of image.extents()) list.push(extent);

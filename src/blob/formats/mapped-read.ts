@@ -27,19 +27,19 @@ export function pushPiece(pieces: Piece[], length: number, hostOffset: number | 
   }
 }
 
-/** The bytes the pieces describe, in order. */
-export async function readPieces(reader: RangeReader, pieces: readonly Piece[]): Promise<Buffer> {
+/** The bytes the pieces describe, in order; in `into` when given (RangeReader.read). */
+export async function readPieces(reader: RangeReader, pieces: readonly Piece[], into?: Buffer): Promise<Buffer> {
   const only = pieces[0];
-  if (pieces.length === 1 && only?.hostOffset !== undefined) return reader.read(only.hostOffset, only.length);
+  if (pieces.length === 1 && only?.hostOffset !== undefined) return reader.read(only.hostOffset, only.length, into);
   const total = pieces.reduce((sum, piece) => sum + piece.length, 0);
-  const out = Buffer.alloc(total);
+  const out = into ? into.subarray(0, total) : Buffer.allocUnsafe(total);
   const reads: Promise<void>[] = [];
   let at = 0;
   for (const { length, hostOffset } of pieces) {
-    if (hostOffset !== undefined) {
-      const target = at;
-      reads.push(reader.read(hostOffset, length).then((bytes) => void bytes.copy(out, target)));
-    }
+    const place = out.subarray(at, at + length);
+    if (hostOffset === undefined) place.fill(0);
+    // A reader that returns a buffer of its own (a URL's body) is copied from.
+    else reads.push(reader.read(hostOffset, length, place).then((bytes) => void (bytes.buffer === place.buffer && bytes.byteOffset === place.byteOffset ? undefined : bytes.copy(place))));
     at += length;
   }
   await Promise.all(reads);
@@ -57,6 +57,7 @@ export async function readByUnits(
   offset: number,
   length: number,
   place: (pieces: Piece[], unit: number, within: number, count: number) => Promise<void> | void,
+  into?: Buffer,
 ): Promise<Buffer> {
   checkReadRange(offset, length, size);
   const pieces: Piece[] = [];
@@ -67,5 +68,5 @@ export async function readByUnits(
     await place(pieces, unit, within, count);
     at += count;
   }
-  return readPieces(reader, pieces);
+  return readPieces(reader, pieces, into);
 }

@@ -79,11 +79,19 @@ export async function openQcow2(reader: RangeReader): Promise<DiskImage> {
     format: "qcow2",
     virtualSize: size,
     extents: () => iterateExtents(extents),
-    read: (offset, length) =>
-      readByUnits(reader, size, clusterSize, offset, length, async (pieces, cluster, within, count) => {
-        const host = await hostOffsetOf(cluster);
-        pushPiece(pieces, count, host === undefined ? undefined : host + within);
-      }),
+    read: (offset, length, into) =>
+      readByUnits(
+        reader,
+        size,
+        clusterSize,
+        offset,
+        length,
+        async (pieces, cluster, within, count) => {
+          const host = await hostOffsetOf(cluster);
+          pushPiece(pieces, count, host === undefined ? undefined : host + within);
+        },
+        into,
+      ),
     close: () => reader.close(),
   };
 }

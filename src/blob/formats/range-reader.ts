@@ -20,9 +20,9 @@ export async function openFileReader(path: string): Promise<RangeReader> {
   }
   return {
     size,
-    async read(offset, length) {
+    async read(offset, length, into) {
       checkReadRange(offset, length, size);
-      const buffer = Buffer.allocUnsafe(length);
+      const buffer = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
       let done = 0;
       while (done < length) {
         const { bytesRead } = await handle.read(buffer, done, length - done, offset + done);

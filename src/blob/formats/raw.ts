@@ -17,9 +17,9 @@ export async function openRaw(reader: RangeReader, extents?: readonly Extent[]):
     format: "raw",
     virtualSize: size,
     extents: () => iterateExtents(list),
-    read(offset, length) {
+    read(offset, length, into) {
       checkReadRange(offset, length, size);
-      return reader.read(offset, length);
+      return reader.read(offset, length, into);
     },
     close: () => reader.close(),
   };

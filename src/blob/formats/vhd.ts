@@ -66,9 +66,9 @@ function openFixed(reader: RangeReader, footer: VhdFooter): DiskImage {
     format: "vhd-fixed",
     virtualSize: size,
     extents: () => iterateExtents(extents),
-    read(offset, length) {
+    read(offset, length, into) {
       checkReadRange(offset, length, size);
-      return reader.read(offset, length);
+      return reader.read(offset, length, into);
     },
     close: () => reader.close(),
   };
@@ -107,12 +107,20 @@ async function openDynamic(reader: RangeReader, footer: VhdFooter): Promise<Disk
     format: "vhd-dynamic",
     virtualSize: size,
     extents: () => iterateExtents(extents),
-    read: (offset, length) =>
-      readByUnits(reader, size, blockSize, offset, length, async (pieces, block, within, count) => {
-        const sector = bat.readUInt32BE(block * 4);
-        if (sector === UNALLOCATED) pushPiece(pieces, count, undefined);
-        else pushBlockPieces(pieces, sector * SECTOR, bitmapSize, await bitmaps.get(sector), within, count);
-      }),
+    read: (offset, length, into) =>
+      readByUnits(
+        reader,
+        size,
+        blockSize,
+        offset,
+        length,
+        async (pieces, block, within, count) => {
+          const sector = bat.readUInt32BE(block * 4);
+          if (sector === UNALLOCATED) pushPiece(pieces, count, undefined);
+          else pushBlockPieces(pieces, sector * SECTOR, bitmapSize, await bitmaps.get(sector), within, count);
+        },
+        into,
+      ),
     close: () => reader.close(),
   };
 }

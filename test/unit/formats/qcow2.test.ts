@@ -23,6 +23,7 @@ import {
   qemuSkip,
   refusedWith,
   readWholeImage,
+  readWholeImageInto,
 } from "../../support/images.js";
 
 const openPath = (path: string) => openImageFile(path, openQcow2);
@@ -55,6 +56,7 @@ describe("qcow2 images made by qemu-img", { skip: qemuSkip }, () => {
         assert.ok(extentTotal(extents) <= 6 * 64 * 1024, `extents total ${extentTotal(extents)} bytes`);
         assert.ok((await readWholeImage(image)).equals(raw));
         assert.ok((await readWholeImage(image, 4 * MIB)).equals(raw));
+        assert.ok((await readWholeImageInto(image, 4 * MIB)).equals(raw));
       } finally {
         await image.close();
       }

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { openFileReader } from "../../../src/blob/formats/range-reader.js";
 import { openRaw } from "../../../src/blob/formats/raw.js";
-import { MIB, SAMPLE_SIZE, collectExtents, extentProblem, makeSampleRaw, makeTempDir, readWholeImage } from "../../support/images.js";
+import { MIB, SAMPLE_SIZE, collectExtents, extentProblem, makeSampleRaw, makeTempDir, readWholeImage, readWholeImageInto } from "../../support/images.js";
 
 describe("openRaw", () => {
   let scratch: Awaited<ReturnType<typeof makeTempDir>>;
@@ -25,6 +25,21 @@ describe("openRaw", () => {
       assert.equal(image.virtualSize, SAMPLE_SIZE);
       assert.deepEqual(await collectExtents(image), [{ offset: 0, length: SAMPLE_SIZE }]);
       assert.ok((await readWholeImage(image)).equals(raw));
+      assert.ok((await readWholeImageInto(image, 4 * MIB)).equals(raw));
+    } finally {
+      await image.close();
+    }
+  });
+
+  it("reads a local file into the buffer it is given, so that a caller can reuse one", async () => {
+    const image = await openRaw(await openFileReader(rawPath));
+    try {
+      const into = Buffer.alloc(2 * MIB);
+      const bytes = await image.read(MIB, MIB, into);
+      assert.equal(bytes.buffer, into.buffer);
+      assert.equal(bytes.byteOffset, into.byteOffset);
+      assert.equal(bytes.length, MIB);
+      assert.ok(bytes.equals(raw.subarray(MIB, 2 * MIB)));
     } finally {
       await image.close();
     }

@@ -25,6 +25,7 @@ import {
   qemuSkip,
   refusedWith,
   readWholeImage,
+  readWholeImageInto,
 } from "../../support/images.js";
 
 const openPath = (path: string) => openImageFile(path, openVhd);
@@ -52,6 +53,7 @@ describe("VHD images made by qemu-img", { skip: qemuSkip }, () => {
       assert.equal(image.virtualSize, SAMPLE_SIZE);
       assert.deepEqual(await collectExtents(image), [{ offset: 0, length: SAMPLE_SIZE }]);
       assert.ok((await readWholeImage(image)).equals(raw));
+      assert.ok((await readWholeImageInto(image, 4 * MIB)).equals(raw));
     } finally {
       await image.close();
     }
@@ -73,6 +75,7 @@ describe("VHD images made by qemu-img", { skip: qemuSkip }, () => {
       ]);
       assert.ok((await readWholeImage(image)).equals(raw));
       assert.ok((await readWholeImage(image, 4 * MIB)).equals(raw));
+      assert.ok((await readWholeImageInto(image, 4 * MIB)).equals(raw));
     } finally {
       await image.close();
     }
