@@ -65,9 +65,12 @@ export class AccessUrl {
     }, bytes);
   }
 
-  /** Exactly `length` bytes from `offset`, with one ranged GET. */
-  async read(offset: number, length: number): Promise<Buffer> {
-    const reply = await this.exchange("GET", this.url, { "x-ms-range": `bytes=${offset}-${offset + length - 1}` });
+  /**
+   * Exactly `length` bytes from `offset`, with one ranged GET; received into `into` (at least
+   * `length` bytes, which the caller may reuse once it is done with the result) when given.
+   */
+  async read(offset: number, length: number, into?: Buffer): Promise<Buffer> {
+    const reply = await this.exchange("GET", this.url, { "x-ms-range": `bytes=${offset}-${offset + length - 1}` }, undefined, undefined, into?.subarray(0, length));
     if (reply.body.length !== length) {
       throw new CliError(502, "IncompleteRead", `Asked for ${length} bytes at ${offset}, received ${reply.body.length}.`);
     }
@@ -123,13 +126,13 @@ export class AccessUrl {
     this.agent.destroy();
   }
 
-  private async exchange(method: string, url: string, headers: Record<string, string>, body?: Buffer, wanted?: BodyWanted): Promise<Reply> {
+  private async exchange(method: string, url: string, headers: Record<string, string>, body?: Buffer, wanted?: BodyWanted, into?: Buffer): Promise<Reply> {
     const all = { ...headers, "x-ms-version": STORAGE_VERSION, "accept-encoding": "identity" };
     for (let attempt = 0; ; attempt++) {
       const delay = RETRY_DELAYS_MS[attempt];
       let reply: Reply;
       try {
-        reply = await this.once(method, url, all, body, wanted);
+        reply = await this.once(method, url, all, body, wanted, into);
       } catch (error) {
         if (!(error instanceof NetworkError) || delay === undefined) throw error;
         await sleep(delay);
@@ -144,7 +147,8 @@ export class AccessUrl {
     }
   }
 
-  private once(method: string, url: string, headers: Record<string, string>, body?: Buffer, wanted?: BodyWanted): Promise<Reply> {
+  /** `into`: where a successful reply's body goes, as far as it fits (a longer one is collected whole, and refused by its length). */
+  private once(method: string, url: string, headers: Record<string, string>, body?: Buffer, wanted?: BodyWanted, into?: Buffer): Promise<Reply> {
     return new Promise((done, fail) => {
       const outgoing = this.request(url, { method, headers, agent: this.agent }, (incoming) => {
         if (wanted && !wanted(incoming.statusCode ?? 0, incoming.headers)) {
@@ -153,10 +157,18 @@ export class AccessUrl {
           done({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: Buffer.alloc(0) });
           return;
         }
+        const target = into && (incoming.statusCode ?? 0) < 300 ? into : undefined;
+        let copied = 0;
         const parts: Buffer[] = [];
-        incoming.on("data", (part: Buffer) => parts.push(part));
+        incoming.on("data", (part: Buffer) => {
+          if (target && parts.length === 0 && copied + part.length <= target.length) copied += part.copy(target, copied);
+          else parts.push(part);
+        });
         incoming.on("error", (error) => fail(new NetworkError(error.message)));
-        incoming.on("end", () => done({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: Buffer.concat(parts) }));
+        incoming.on("end", () => {
+          const received = target && parts.length === 0 ? target.subarray(0, copied) : Buffer.concat(target ? [target.subarray(0, copied), ...parts] : parts);
+          done({ status: incoming.statusCode ?? 0, headers: incoming.headers, body: received });
+        });
       });
       outgoing.setTimeout(IDLE_TIMEOUT_MS, () => outgoing.destroy(new Error(`no answer for ${IDLE_TIMEOUT_MS / 1000} s`)));
       outgoing.on("error", (error) => fail(new NetworkError(`Cannot reach ${new URL(url).origin}: ${error.message}`)));

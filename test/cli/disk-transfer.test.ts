@@ -163,3 +163,36 @@ describe("the page ranges of an access URL", () => {
     await assert.rejects(withUrl(answer([[0, 4 * MIB]]), (url) => url.pageRanges(4 * MIB)), /past the 4194304 bytes/);
   });
 });
+
+describe("ranged reads of an access URL", () => {
+  const serving = (body: Buffer, extra = 0) => (request: IncomingMessage, response: ServerResponse) => {
+    const [, first, last] = /^bytes=(\d+)-(\d+)$/.exec(String(request.headers["x-ms-range"])) ?? [];
+    const piece = body.subarray(Number(first), Number(last) + 1 + extra);
+    // In several writes, so that the body arrives in several parts.
+    response.writeHead(206, { "content-length": String(piece.length) });
+    for (let at = 0; at < piece.length; at += 100_000) response.write(piece.subarray(at, at + 100_000));
+    response.end();
+  };
+
+  it("receives the bytes into the buffer it is given, which the caller reuses", async () => {
+    const disk = pattern(3 * MIB, 7);
+    const into = Buffer.alloc(2 * MIB, 0xaa);
+    const read = await withUrl(serving(disk), (url) => url.read(MIB, MIB, into));
+    assert.equal(read.buffer, into.buffer);
+    assert.equal(read.byteOffset, into.byteOffset);
+    assert.ok(read.equals(disk.subarray(MIB, 2 * MIB)));
+    assert.ok(into.subarray(MIB).every((byte) => byte === 0xaa), "bytes past the range were written");
+  });
+
+  it("refuses an answer longer than the range asked, whether or not a buffer was given", async () => {
+    const disk = pattern(3 * MIB, 9);
+    await assert.rejects(
+      withUrl(serving(disk, 4096), (url) => url.read(0, MIB, Buffer.alloc(MIB))),
+      /Asked for 1048576 bytes at 0, received 1052672/,
+    );
+    await assert.rejects(
+      withUrl(serving(disk, 4096), (url) => url.read(0, MIB)),
+      /received 1052672/,
+    );
+  });
+});
