@@ -6,7 +6,8 @@
 //      galleryImageReference is the definition, each with a new disk name (it creates the disk)
 // on `vitrine serve` (a child process) on the embedded default (SQLite), then on PostgreSQL, each
 // as a ratio to a bare Fastify HTTPS server answering a constant JSON body (bench/bare-json-server.ts,
-// also a child process), measured in the same run by the same load generator (autocannon).
+// also a child process), measured in the same run by the same load generator (autocannon); and,
+// for reference, a lean authenticated GET without a framework (bench/lean-get-server.ts).
 // `npm run bench` runs it (BENCH_CONTROL=0 leaves it out); `node dist/bench/control-bench.js`
 // alone. BENCH_CONTROL_SECONDS (10) is each measurement's length, after 2 s of warm-up.
 import { spawn } from "node:child_process";
@@ -34,6 +35,8 @@ const AZURE_READ_BURST = 250;
 /** The target of issue 7 for GET of a version on the embedded default. */
 const TARGET_RATIO = 0.5;
 const TARGET_P99_MS = 5;
+/** The one credential the lean reference server (bench/lean-get-server.ts) takes. */
+const LEAN_AUTHORIZATION = "Bearer lean";
 
 const self = fileURLToPath(import.meta.url);
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -75,11 +78,11 @@ async function load(url: string, authorization: string | undefined, requests?: R
   return { requestsPerSecond: result.requests.total / result.duration, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total, seconds: result.duration };
 }
 
-/** The bare Fastify server answering `body`, in its own process; stop() ends it. */
-async function startBare(tlsDir: string, body: string): Promise<{ url: string; stop: () => void }> {
+/** A reference server (`script`: bare-json-server.js or lean-get-server.js) answering `body`, in its own process; stop() ends it. */
+async function startReference(script: string, tlsDir: string, body: string, ...args: string[]): Promise<{ url: string; stop: () => void }> {
   const bodyFile = join(tlsDir, "body.json");
   await writeFile(bodyFile, body);
-  const child = spawn(process.execPath, [join(here, "bare-json-server.js"), tlsDir, bodyFile], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [join(here, script), tlsDir, bodyFile, ...args], { stdio: ["pipe", "pipe", "inherit"] });
   const lines = createInterface({ input: child.stdout });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once("line", resolve);
@@ -87,7 +90,7 @@ async function startBare(tlsDir: string, body: string): Promise<{ url: string; s
   });
   lines.close();
   const { port } = JSON.parse(first) as { port: number };
-  return { url: `https://127.0.0.1:${port}/`, stop: () => child.stdin.end() };
+  return { url: `https://127.0.0.1:${port}`, stop: () => child.stdin.end() };
 }
 
 /** The path and query of an absolute nextLink in a list page's body, if it has one. */
@@ -181,8 +184,12 @@ const ms = (value: number): string => `${value.toFixed(value < 10 ? 2 : 0)} ms`;
 /** Two significant digits for small values, so that a slow figure does not print as 0. */
 const num = (value: number, digits = 2): string => (value < 1 ? value.toPrecision(2) : value.toFixed(value < 10 ? 1 : digits));
 
-function printFigures(baseline: Figure, all: StoreFigures[]): void {
+function printFigures(baseline: Figure, lean: Figure, all: StoreFigures[]): void {
   console.log(`\n  baseline, bare Fastify HTTPS server, constant JSON body (a version's): ${baseline.requestsPerSecond.toFixed(0)} req/s, p50 ${ms(baseline.p50)}, p99 ${ms(baseline.p99)}`);
+  console.log(
+    `  reference, a lean authenticated GET of a stored resource (bench/lean-get-server.ts: node:https, a token map, two SQLite reads, parse and render, no framework): ` +
+      `${lean.requestsPerSecond.toFixed(0)} req/s (${num(lean.requestsPerSecond / baseline.requestsPerSecond)}x the baseline), p99 ${ms(lean.p99)}`,
+  );
   const line = (what: string, figure: Figure, extra = "") =>
     console.log(
       `    ${what}: ${num(figure.requestsPerSecond, 0)} req/s (${num(figure.requestsPerSecond / baseline.requestsPerSecond)}x the baseline), ` +
@@ -209,7 +216,7 @@ async function measure(caDir: string): Promise<void> {
   const pgServer = process.env.VITRINE_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/";
   const database = `vitrine_bench_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: new URL("/postgres", pgServer).toString() });
-  let bare: { stop: () => void } | undefined;
+  const references: Array<{ stop: () => void }> = [];
   try {
     console.log(`\ncontrol plane: ${CONNECTIONS} connections, autocannon, ${SECONDS} s per figure after ${WARMUP_SECONDS} s of warm-up; servers are child processes`);
     const all = [await measureStore(caDir, "SQLite (embedded default)", "sqlite", undefined, work)];
@@ -224,11 +231,14 @@ async function measure(caDir: string): Promise<void> {
     if (postgres) all.push(await measureStore(caDir, "PostgreSQL", "postgres", new URL(`/${database}`, pgServer).toString(), work));
     const bareTls = join(work, "bare-tls");
     await ensureTlsMaterial(bareTls);
-    const started = await startBare(bareTls, all[0]?.versionBody ?? "{}");
-    bare = started;
-    printFigures(await load(started.url, undefined), all);
+    const bare = await startReference("bare-json-server.js", bareTls, all[0]?.versionBody ?? "{}");
+    references.push(bare);
+    const lean = await startReference("lean-get-server.js", bareTls, all[0]?.versionBody ?? "{}", LEAN_AUTHORIZATION);
+    references.push(lean);
+    const versionPath = `/subscriptions/bench${LATEST_DEFINITION.path}/versions/${versionName(4321)}?api-version=${GALLERY_API}`;
+    printFigures(await load(`${bare.url}/`, undefined), await load(`${lean.url}${versionPath}`, LEAN_AUTHORIZATION), all);
   } finally {
-    bare?.stop();
+    for (const reference of references) reference.stop();
     await admin.query(`drop database if exists ${database} with (force)`).catch(() => undefined);
     await admin.end().catch(() => undefined);
     await rm(work, { recursive: true, force: true });
