@@ -17,7 +17,7 @@ import { AccessUrl, type PageRange } from "../transfer/access-url.js";
 import { ContentDigest, DIGEST_CHUNK } from "../transfer/content-digest.js";
 import { formatBytes, formatRate, TransferProgress } from "../transfer/progress.js";
 import type { Extent } from "../../src/blob/disk-image.js";
-import { forEachParallel, nonZeroRuns, readWindowsOf, WINDOW } from "../transfer/windows.js";
+import { forEachParallelWithBuffer, nonZeroRuns, readWindowsOf, WINDOW } from "../transfer/windows.js";
 import { connect, printJson, withConnectionOptions, type Connected, type ServerFlags } from "./connected-command.js";
 import { addDiskOptions, diskPath, DISKS, grantAccess, positive, revokeAccess, withDiskApiVersion, type DiskFlags } from "./disk-shared.js";
 import { oneOf } from "./sig-shared.js";
@@ -172,20 +172,14 @@ async function receive(source: AccessUrl, file: string, flags: DownloadOptions, 
     await out.truncate(flags.format === "vhd" ? size + FOOTER : size);
     const bar = new TransferProgress("Downloading", toRead);
     progress = bar;
-    // Each window is received into a buffer reused once its bytes are written, as an upload reads into one.
-    const spare: Buffer[] = [];
-    await forEachParallel(readWindowsOf(extents, size), flags.parallel, async (window) => {
-      const buffer = spare.pop() ?? Buffer.allocUnsafe(WINDOW);
-      try {
-        const data = await source.read(window.offset, window.length, buffer);
-        bytes += data.length;
-        const first = window.offset / DIGEST_CHUNK;
-        for (const [start, end] of nonZeroRuns(data, (chunk, bytesOfChunk) => digest.add(first + chunk, bytesOfChunk))) {
-          await writeAll(out, data.subarray(start, end), window.offset + start);
-          written += end - start;
-        }
-      } finally {
-        spare.push(buffer);
+    // Each window is received into a buffer that is reused once its bytes are written.
+    await forEachParallelWithBuffer(readWindowsOf(extents, size), flags.parallel, WINDOW, async (window, buffer) => {
+      const data = await source.read(window.offset, window.length, buffer);
+      bytes += data.length;
+      const first = window.offset / DIGEST_CHUNK;
+      for (const [start, end] of nonZeroRuns(data, (chunk, bytesOfChunk) => digest.add(first + chunk, bytesOfChunk))) {
+        await writeAll(out, data.subarray(start, end), window.offset + start);
+        written += end - start;
       }
       bar.advance(window.length);
     });

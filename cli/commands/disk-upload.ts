@@ -14,7 +14,7 @@ import { buildFixedVhdFooter } from "../../src/blob/formats/vhd.js";
 import { AccessUrl } from "../transfer/access-url.js";
 import { ContentDigest, DIGEST_CHUNK } from "../transfer/content-digest.js";
 import { formatBytes, formatRate, TransferProgress } from "../transfer/progress.js";
-import { forEachParallel, nonZeroRuns, WINDOW, windowsOf } from "../transfer/windows.js";
+import { forEachParallelWithBuffer, nonZeroRuns, WINDOW, windowsOf } from "../transfer/windows.js";
 import { connect, printJson, withConnectionOptions, type Connected, type ServerFlags } from "./connected-command.js";
 import {
   addDiskOptions,
@@ -169,22 +169,15 @@ async function sendImage(image: DiskImage, extents: readonly Extent[], target: A
   let bytes = 0;
   let writes = 0;
   let seconds: number;
-  // A window's buffer is free again once its pages are written: reused, it spares the garbage
-  // collector a new 4 MiB buffer per window (dozens of full collections per GiB sent otherwise).
-  const spare: Buffer[] = [];
   try {
-    await forEachParallel(windowsOf(extents, size), parallel, async (window) => {
-      const buffer = spare.pop() ?? Buffer.allocUnsafe(WINDOW);
-      try {
-        const data = await image.read(window.offset, window.length, buffer);
-        const first = window.offset / DIGEST_CHUNK;
-        for (const [start, end] of nonZeroRuns(data, (chunk, bytesOfChunk) => digest.add(first + chunk, bytesOfChunk))) {
-          await target.writePages(window.offset + start, data.subarray(start, end));
-          bytes += end - start;
-          writes++;
-        }
-      } finally {
-        spare.push(buffer);
+    // Each window is read into a buffer that is reused once its pages are written.
+    await forEachParallelWithBuffer(windowsOf(extents, size), parallel, WINDOW, async (window, buffer) => {
+      const data = await image.read(window.offset, window.length, buffer);
+      const first = window.offset / DIGEST_CHUNK;
+      for (const [start, end] of nonZeroRuns(data, (chunk, bytesOfChunk) => digest.add(first + chunk, bytesOfChunk))) {
+        await target.writePages(window.offset + start, data.subarray(start, end));
+        bytes += end - start;
+        writes++;
       }
       progress.advance(window.dataBytes);
     });

@@ -9,7 +9,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { AccessUrl } from "../../cli/transfer/access-url.js";
 import { ContentDigest, DIGEST_CHUNK } from "../../cli/transfer/content-digest.js";
-import { forEachParallel, nonZeroRuns, readWindowsOf, windowsOf, WINDOW } from "../../cli/transfer/windows.js";
+import { forEachParallel, forEachParallelWithBuffer, nonZeroRuns, readWindowsOf, windowsOf, WINDOW } from "../../cli/transfer/windows.js";
 import { contentDigestOf, MIB, pattern } from "../support/images.js";
 
 describe("disk transfer pieces", () => {
@@ -89,6 +89,26 @@ describe("disk transfer pieces", () => {
       /item 2 failed/,
     );
     assert.ok(taken.length < 6, `items were still taken after the failure: ${taken.join(", ")}`);
+  });
+
+  it("lends each parallel work a buffer, reused by later works: as many buffers as works at once", async () => {
+    const seen = new Set<ArrayBufferLike>();
+    const items = Array.from({ length: 20 }, (_, i) => i);
+    await forEachParallelWithBuffer(items[Symbol.iterator](), 3, 4096, async (item, buffer) => {
+      assert.equal(buffer.length, 4096);
+      seen.add(buffer.buffer);
+      buffer.fill(item);
+      await new Promise((resolve) => setImmediate(resolve));
+      // No other work wrote into it meanwhile.
+      assert.ok(buffer.every((byte) => byte === item));
+    });
+    assert.equal(seen.size, 3);
+    await assert.rejects(
+      forEachParallelWithBuffer(items[Symbol.iterator](), 2, 16, async (item) => {
+        if (item === 1) throw new Error("item 1 failed");
+      }),
+      /item 1 failed/,
+    );
   });
 });
 
