@@ -1,16 +1,17 @@
 // DiskContent over the blob layer: images read by the format readers, cut into chunks in the
 // region's store, uploads staged until they are finished, disks exported as fixed VHDs.
 
-import { PassThrough, Readable } from "node:stream";
+import { PassThrough, Readable, type Writable } from "node:stream";
 import { rootCertificates } from "node:tls";
 import type { Clock } from "../ports/clock.js";
 import { errors, type ArmError } from "../core/errors.js";
+import { ReusedBuffers } from "../core/reused-buffers.js";
 import type { ChunkStore } from "../ports/chunk-store.js";
 import type { ContentPlace, CopyProgress, DiskContent, DiskContentRef, IngestProgress, StoredManifest } from "../ports/disk-content.js";
 import { DiskImageError, type DiskImage } from "./disk-image.js";
 import { copyContent } from "./copy.js";
 import { MirroredChunkStore } from "./drivers/mirrored-chunk-store.js";
-import { dataRanges, exportStream, type ExportFormat } from "./export.js";
+import { dataRanges, exportStream, writeExport, type ExportFormat } from "./export.js";
 import { LruCache } from "./formats/lru-cache.js";
 import { collectGarbage } from "./garbage-collector.js";
 import { openDiskImage } from "./formats/detect.js";
@@ -28,6 +29,8 @@ const FOOTER = 512;
  * under 2 MiB), and every request of a download would otherwise decode it again.
  */
 const MANIFESTS_CACHED = 4;
+/** Chunk buffers kept for downloads between them; each download in flight holds a few (export.ts's prefetch, a write). */
+const SPARE_CHUNK_BUFFERS = 16;
 
 /** Where each region keeps its chunks: a home store, and a store per storage target. */
 export interface RegionStores {
@@ -50,6 +53,8 @@ export interface UrlTrust {
 
 export class BlobDiskContent implements DiskContent {
   private readonly ca: string[] | undefined;
+  /** The buffers downloads read chunks into (writeExport), shared by all of them. */
+  private readonly chunkBuffers = new ReusedBuffers(CHUNK_SIZE, SPARE_CHUNK_BUFFERS);
   private readonly manifests = new LruCache<DiskContentRef, Manifest, string>(
     MANIFESTS_CACHED,
     async (content) => decodeManifest(await this.storeOf(content).get(content.manifestDigest)),
@@ -185,8 +190,10 @@ export class BlobDiskContent implements DiskContent {
     return total;
   }
 
-  exportVhd(content: DiskContentRef, start: number, end: number): NodeJS.ReadableStream {
-    return this.export(content, "vhd-fixed", start, end);
+  async vhdWriter(content: DiskContentRef, start: number, end: number): Promise<(out: Writable) => Promise<void>> {
+    const store = this.storeOf(content);
+    const manifest = await this.manifest(content);
+    return (out) => writeExport(manifest, store, { format: "vhd-fixed", start, end }, out, this.chunkBuffers);
   }
 
   private export(content: DiskContentRef, format: ExportFormat, start: number, end: number): NodeJS.ReadableStream {

@@ -1,8 +1,11 @@
-// Reading a disk back out of a store: a byte range, or a stream of the whole disk (raw, or a fixed
-// VHD as Azure's download URLs serve it) with HTTP Range semantics. Chunks the manifest does not
-// list are zeros and cost nothing; listed ones are verified against their digest by the store's
-// get, which every driver does (test/conformance/chunk-store.ts).
-import { Readable } from "node:stream";
+// Reading a disk back out of a store: a byte range, or the bytes of the whole disk (raw, or a fixed
+// VHD as Azure's download URLs serve it) with HTTP Range semantics, as a stream or written to a
+// destination through reused buffers (what downloads use). Chunks the manifest does not list are
+// zeros and cost nothing; listed ones are verified against their digest by the store's get (or
+// getInto), which every driver does (test/conformance/chunk-store.ts).
+import { once } from "node:events";
+import { Readable, type Writable } from "node:stream";
+import type { ReusedBuffers } from "../core/reused-buffers.js";
 import type { ChunkStore } from "../ports/chunk-store.js";
 import { buildFixedVhdFooter } from "./formats/vhd.js";
 import { chunkLength, InvalidManifestError, type Manifest } from "./manifest.js";
@@ -51,6 +54,46 @@ export async function readRange(manifest: Manifest, store: ChunkStore, offset: n
  * its consumer takes them (a few ahead), and fails with the store's error on a missing or damaged chunk.
  */
 export function exportStream(manifest: Manifest, store: ChunkStore, options: ExportOptions): Readable {
+  return Readable.from(exportedBytes(manifest, options, (slot) => loadChunk(manifest, store, slot)), { objectMode: false });
+}
+
+/**
+ * The same bytes written to `out`, each listed chunk read into a buffer of `buffers` that is
+ * given back once its write has completed, so that a download allocates no buffer per chunk (a
+ * Readable cannot tell when its consumer is done with a chunk). Waits for `out` to drain, and
+ * resolves once every write has completed; fails if `out` closes first.
+ */
+export async function writeExport(manifest: Manifest, store: ChunkStore, options: ExportOptions, out: Writable, buffers: ReusedBuffers): Promise<void> {
+  const closed = once(out, "close").then(() => {
+    throw new Error("the export's destination closed before the export ended");
+  });
+  closed.catch(() => undefined);
+  const load = async (slot: Slot): Promise<Buffer> => {
+    if (!slot.digest || !store.getInto || manifest.chunkSize > buffers.size) return loadChunk(manifest, store, slot);
+    const buffer = buffers.take();
+    try {
+      return checkedLength(manifest, slot, await store.getInto(slot.digest, buffer));
+    } catch (error) {
+      buffers.give(buffer);
+      throw error;
+    }
+  };
+  let pending = 0;
+  let allWritten: (() => void) | undefined;
+  for await (const piece of exportedBytes(manifest, options, load)) {
+    pending += 1;
+    // A buffer of the pool goes back when its write is done; zeros, the footer and other stores' buffers are not the pool's.
+    const written = () => {
+      buffers.give(piece);
+      if (--pending === 0) allWritten?.();
+    };
+    if (!out.write(piece, written)) await Promise.race([once(out, "drain"), closed]);
+  }
+  if (pending > 0) await Promise.race([new Promise<void>((resolve) => (allWritten = resolve)), closed]);
+}
+
+/** The exported bytes, each listed chunk from `load`; the range is checked first. */
+function exportedBytes(manifest: Manifest, options: ExportOptions, load: (slot: Slot) => Promise<Buffer>): AsyncGenerator<Buffer> {
   const footer = options.format === "vhd-fixed" ? buildFixedVhdFooter(manifest.size) : Buffer.alloc(0);
   const total = manifest.size + footer.length;
   const start = options.start ?? 0;
@@ -59,15 +102,14 @@ export function exportStream(manifest: Manifest, store: ChunkStore, options: Exp
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start - 1 || end >= total) {
     throw new RangeError(`bytes ${start}-${end} are not a range of a ${total}-byte export`);
   }
-  return Readable.from(exportedBytes(manifest, store, start, end + 1, footer), { objectMode: false });
+  return piecesOf(manifest, start, end + 1, footer, load);
 }
 
-async function* exportedBytes(manifest: Manifest, store: ChunkStore, start: number, stop: number, footer: Buffer): AsyncGenerator<Buffer> {
+async function* piecesOf(manifest: Manifest, start: number, stop: number, footer: Buffer, load: (slot: Slot) => Promise<Buffer>): AsyncGenerator<Buffer> {
   const { size, chunkSize } = manifest;
   const diskStop = Math.min(stop, size);
   if (start < diskStop) {
-    const load = async (slot: Slot) => ({ index: slot.index, data: await loadChunk(manifest, store, slot) });
-    const chunks = prefetch(slots(manifest, Math.floor(start / chunkSize), Math.floor((diskStop - 1) / chunkSize)), PREFETCH, load);
+    const chunks = prefetch(slots(manifest, Math.floor(start / chunkSize), Math.floor((diskStop - 1) / chunkSize)), PREFETCH, async (slot) => ({ index: slot.index, data: await load(slot) }));
     for await (const { index, data } of chunks) {
       const chunkStart = index * chunkSize;
       yield data.subarray(Math.max(start, chunkStart) - chunkStart, Math.min(diskStop, chunkStart + data.length) - chunkStart);
@@ -135,8 +177,12 @@ function firstListedFrom(manifest: Manifest, index: number): number {
 async function loadChunk(manifest: Manifest, store: ChunkStore, { index, digest }: Slot): Promise<Buffer> {
   const length = chunkLength(manifest, index);
   if (!digest) return zeros(length);
-  const data = await store.get(digest);
-  // The store checked the bytes against the digest; this checks the manifest against the bytes.
+  return checkedLength(manifest, { index, digest }, await store.get(digest));
+}
+
+/** The store checked the bytes against the digest; this checks the manifest against the bytes. */
+function checkedLength(manifest: Manifest, { index, digest }: Slot, data: Buffer): Buffer {
+  const length = chunkLength(manifest, index);
   if (data.length !== length) throw new InvalidManifestError(`chunk ${index} should be ${length} bytes, but ${digest} is ${data.length}`);
   return data;
 }

@@ -22,6 +22,13 @@ export interface ChunkStore {
   put(digest: string, data: Buffer, options?: PutOptions): Promise<void>;
   /** The bytes of `digest`, verified against it; throws ChunkNotFoundError when absent. */
   get(digest: string): Promise<Buffer>;
+  /**
+   * As get, with the bytes put in `into` (at least the chunk's length): a caller that reads chunk
+   * after chunk (a download) reuses its buffers instead of allocating one per chunk, whose
+   * external memory sets off the garbage collector's full collections. Returns a view of `into`,
+   * or a buffer of its own from a driver that cannot.
+   */
+  getInto?(digest: string, into: Buffer): Promise<Buffer>;
   /** Removes `digest`; no error when absent. */
   delete(digest: string): Promise<void>;
   /** Every digest stored, with when it was written (for garbage collection's grace period). */

@@ -3,6 +3,8 @@
 // the format readers, the chunk stores and the upload staging area. It refuses bad images and
 // page writes with the catalogue's errors (errors.invalidDiskImage, errors.invalidPageWrite).
 
+import type { Writable } from "node:stream";
+
 /**
  * Where content lives: a region's home store (ingests, disks, snapshots, managed images), or the
  * storage targets of one replica of an image version there (several targets mirror each other).
@@ -85,8 +87,12 @@ export interface DiskContent {
   chunksOf(content: DiskContentRef): Promise<Array<{ digest: string; bytes: number }>>;
   /** Bytes [start, end] (inclusive) of content read as a file: what importFileFromUrl stored. */
   exportFile(content: DiskContentRef, start: number, end: number): NodeJS.ReadableStream;
-  /** Bytes of the disk exported as a fixed VHD (the raw disk, then a 512-byte footer): [start, end] inclusive. */
-  exportVhd(content: DiskContentRef, start: number, end: number): NodeJS.ReadableStream;
+  /**
+   * Bytes of the disk exported as a fixed VHD (the raw disk, then a 512-byte footer), [start, end]
+   * inclusive: once the manifest is read, the function that writes them to `out` and resolves when
+   * the last write has completed (writes are made from reused buffers, released by their callbacks).
+   */
+  vhdWriter(content: DiskContentRef, start: number, end: number): Promise<(out: Writable) => Promise<void>>;
   /**
    * The ranges of that fixed VHD, within [start, end], that may hold data: the non-zero chunks
    * (adjacent ones merged) and the footer; everything else reads as zeros. Ascending, inclusive

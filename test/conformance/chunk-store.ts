@@ -122,6 +122,23 @@ export function chunkStoreConformance(name: string, open: () => Promise<ChunkSto
       assert.equal(error.digest, digest);
     });
 
+    it("reads a chunk into a buffer it is given (getInto), verified as get is", async (t) => {
+      const store = await open();
+      if (!store.getInto) return t.skip("the driver has no getInto");
+      const { data, digest } = chunk();
+      await store.put(digest, data);
+      const into = Buffer.alloc(data.length + 100, 0xaa);
+      const got = await store.getInto(digest, into);
+      assert.ok(got.equals(data));
+      if (got.buffer === into.buffer) assert.ok(into.subarray(data.length).every((byte) => byte === 0xaa), "bytes past the chunk were written");
+      await assert.rejects(store.getInto(digest, Buffer.alloc(data.length - 1)), RangeError);
+      assert.ok((await rejection(store.getInto("0".repeat(64), into))) instanceof ChunkNotFoundError);
+      if (hooks.corrupt) {
+        await hooks.corrupt(store, digest);
+        assert.ok((await rejection(store.getInto(digest, into))) instanceof ChunkCorruptError);
+      }
+    });
+
     it("deletes a chunk, and takes the delete of a missing one quietly", async () => {
       const store = await open();
       const { data, digest } = chunk();

@@ -10,9 +10,10 @@
 // Other `comp` values are refused: a GET that ignored one would stream the whole disk instead.
 // Failures use Storage's XML error shape and x-ms-error-code, which the storage SDK parses.
 
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, OutgoingHttpHeaders } from "node:http";
 import { errorCodes, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { ArmError, errors } from "../../core/errors.js";
+import { ReusedBuffers } from "../../core/reused-buffers.js";
 import { internalOf } from "../../core/services/disks.js";
 import { DATA_PATH_PREFIX } from "../../identity/access-urls.js";
 import type { DiskContentRef } from "../../ports/disk-content.js";
@@ -27,30 +28,13 @@ const SPARE_BODIES = 8;
 type Query = Record<string, string | undefined>;
 
 /**
- * Page-write bodies are read into reused 4 MiB buffers, not a new one per write: a body lives until
- * its bytes are fsynced, long enough for V8 to move it to the old generation, where only a full
- * garbage collection frees it; a fresh one per write cost about 20 of those per 256 MiB uploaded,
- * each a pause for every other request (docs/benchmarks.md).
+ * The body of a page write, in a buffer of `buffers`; Fastify's errors for a body too large or cut
+ * short. Bodies go into reused 4 MiB buffers, not a new one per write: a body lives until its bytes
+ * are fsynced, long enough for V8 to move it to the old generation, where only a full garbage
+ * collection frees it; a fresh one per write cost about 20 of those per 256 MiB uploaded, each a
+ * pause for every other request (docs/benchmarks.md).
  */
-class BodyBuffers {
-  private readonly spare: Buffer[] = [];
-  private readonly lent = new Set<ArrayBufferLike>();
-
-  take(): Buffer {
-    const buffer = this.spare.pop() ?? Buffer.allocUnsafeSlow(MAX_PAGE_WRITE);
-    this.lent.add(buffer.buffer);
-    return buffer;
-  }
-
-  /** Takes back a buffer `take` lent (or a view of one); anything else, or a second return, is ignored. */
-  give(view: unknown): void {
-    if (!Buffer.isBuffer(view) || !this.lent.delete(view.buffer)) return;
-    if (this.spare.length < SPARE_BODIES) this.spare.push(Buffer.from(view.buffer, 0, MAX_PAGE_WRITE));
-  }
-}
-
-/** The body of a page write, in a buffer of `buffers`; Fastify's errors for a body too large or cut short. */
-function readBody(request: FastifyRequest, payload: IncomingMessage, buffers: BodyBuffers): Promise<Buffer> {
+function readBody(request: FastifyRequest, payload: IncomingMessage, buffers: ReusedBuffers): Promise<Buffer> {
   const declared = Number(request.headers["content-length"]);
   if (declared > MAX_PAGE_WRITE) return Promise.reject(new errorCodes.FST_ERR_CTP_BODY_TOO_LARGE());
   const buffer = buffers.take();
@@ -76,7 +60,7 @@ function readBody(request: FastifyRequest, payload: IncomingMessage, buffers: Bo
 }
 
 export function registerDiskDataRoutes(app: FastifyInstance, context: ServerContext): void {
-  const bodies = new BodyBuffers();
+  const bodies = new ReusedBuffers(MAX_PAGE_WRITE, SPARE_BODIES);
   app.addContentTypeParser("application/octet-stream", (request, payload, done) => {
     readBody(request, payload, bodies).then(
       (body) => done(null, body),
@@ -142,7 +126,19 @@ async function read(context: ServerContext, request: FastifyRequest, reply: Fast
   void reply.header("content-length", String(last - start + 1));
   if (ranged) void reply.status(206).header("content-range", `bytes ${start}-${last}/${total}`);
   if (request.method === "HEAD") return reply.header("content-length", String(total)).status(200).send();
-  return reply.send(context.diskContent.exportVhd(content, start, last));
+  const writeTo = await context.diskContent.vhdWriter(content, start, last);
+  // Written here, not sent as a stream: the export reuses its chunk buffers once each write has
+  // completed, which only the writes' callbacks tell (docs/benchmarks.md).
+  reply.hijack();
+  reply.raw.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+  try {
+    await writeTo(reply.raw);
+    reply.raw.end();
+  } catch (error) {
+    reply.log.warn({ err: error }, "disk download ended early");
+    reply.raw.destroy(error instanceof Error ? error : new Error(String(error)));
+  }
+  return undefined;
 }
 
 /** Get Page Ranges: the data ranges of the served VHD within the asked range (default all of it), as Storage's PageList XML. */

@@ -100,11 +100,27 @@ export class PackChunkStore implements ChunkStore {
     return this.reading(
       digest,
       async (location) => verifiedChunk(this.name, digest, await this.read(location)),
-      (legacy) => {
-        if (legacy) return legacy.get(digest);
-        throw new ChunkNotFoundError(this.name, digest);
-      },
+      (legacy) => this.fromLegacy(legacy, digest),
     );
+  }
+
+  async getInto(digest: string, into: Buffer): Promise<Buffer> {
+    return this.reading(
+      digest,
+      (location) =>
+        this.readers.readWith(this.packPath(location.pack), location.offset, location.length, async (data) => {
+          verifiedChunk(this.name, digest, data);
+          if (into.length < data.length) throw new RangeError(`a ${into.length}-byte buffer for the ${data.length} bytes of ${digest}`);
+          return into.subarray(0, data.copy(into));
+        }),
+      (legacy) => this.fromLegacy(legacy, digest),
+    );
+  }
+
+  /** A chunk that no pack holds: from the older layout's store, if there is one. */
+  private async fromLegacy(legacy: FsChunkStore | undefined, digest: string): Promise<Buffer> {
+    if (legacy) return legacy.get(digest);
+    throw new ChunkNotFoundError(this.name, digest);
   }
 
   /**
