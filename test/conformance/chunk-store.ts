@@ -131,7 +131,11 @@ export function chunkStoreConformance(name: string, open: () => Promise<ChunkSto
       const got = await store.getInto(digest, into);
       assert.ok(got.equals(data));
       if (got.buffer === into.buffer) assert.ok(into.subarray(data.length).every((byte) => byte === 0xaa), "bytes past the chunk were written");
-      await assert.rejects(store.getInto(digest, Buffer.alloc(data.length - 1)), RangeError);
+      // A buffer too short is refused, or not used: the bytes are never cut to fit it.
+      const short = Buffer.alloc(data.length - 1);
+      const answer = await store.getInto(digest, short).catch((error: unknown) => error);
+      if (answer instanceof Error) assert.ok(answer instanceof RangeError, `a RangeError, not ${String(answer)}`);
+      else assert.ok(Buffer.isBuffer(answer) && answer.buffer !== short.buffer && answer.equals(data));
       assert.ok((await rejection(store.getInto("0".repeat(64), into))) instanceof ChunkNotFoundError);
       if (hooks.corrupt) {
         await hooks.corrupt(store, digest);

@@ -39,11 +39,20 @@ export class MirroredChunkStore implements ChunkStore {
    * ChunkCorruptError when those that have it hold damaged bytes; another failure when a member
    * could not be read at all and no other one had the chunk.
    */
-  async get(digest: string): Promise<Buffer> {
+  get(digest: string): Promise<Buffer> {
+    return this.fromAnyMember(digest, (member) => member.get(digest));
+  }
+
+  getInto(digest: string, into: Buffer): Promise<Buffer> {
+    return this.fromAnyMember(digest, (member) => (member.getInto ? member.getInto(digest, into) : member.get(digest)));
+  }
+
+  /** The first member's answer that succeeds; else the failure that says most (another error, then damage, then absence). */
+  private async fromAnyMember(digest: string, read: (member: ChunkStore) => Promise<Buffer>): Promise<Buffer> {
     const failures: unknown[] = [];
     for (const member of this.members) {
       try {
-        return await member.get(digest);
+        return await read(member);
       } catch (error) {
         failures.push(error);
       }
