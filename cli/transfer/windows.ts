@@ -2,6 +2,7 @@
 // each made of whole 1 MiB digest chunks, worked on by a fixed number of parallel workers.
 
 import type { Extent } from "../../src/blob/disk-image.js";
+import { ReusedBuffers } from "../../src/core/reused-buffers.js";
 import { MAX_PAGE_WRITE } from "./access-url.js";
 import { DIGEST_CHUNK } from "./content-digest.js";
 
@@ -105,13 +106,13 @@ export async function forEachParallel<T>(items: Iterator<T>, parallel: number, w
  * spares the garbage collector dozens of full collections per GiB moved.
  */
 export async function forEachParallelWithBuffer<T>(items: Iterator<T>, parallel: number, size: number, work: (item: T, buffer: Buffer) => Promise<void>): Promise<void> {
-  const spare: Buffer[] = [];
+  const buffers = new ReusedBuffers(size, parallel);
   await forEachParallel(items, parallel, async (item) => {
-    const buffer = spare.pop() ?? Buffer.allocUnsafe(size);
+    const buffer = buffers.take();
     try {
       await work(item, buffer);
     } finally {
-      spare.push(buffer);
+      buffers.give(buffer);
     }
   });
 }
