@@ -11,7 +11,7 @@ import type { ContentPlace, CopyProgress, DiskContent, DiskContentRef, IngestPro
 import { DiskImageError, type DiskImage } from "./disk-image.js";
 import { copyContent } from "./copy.js";
 import { MirroredChunkStore } from "./drivers/mirrored-chunk-store.js";
-import { dataRanges, exportStream, writeExport, type ExportFormat } from "./export.js";
+import { dataRanges, exportStream, writeExport } from "./export.js";
 import { LruCache } from "./formats/lru-cache.js";
 import { collectGarbage } from "./garbage-collector.js";
 import { openDiskImage } from "./formats/detect.js";
@@ -196,21 +196,17 @@ export class BlobDiskContent implements DiskContent {
     return (out) => writeExport(manifest, store, { format: "vhd-fixed", start, end }, out, this.chunkBuffers);
   }
 
-  private export(content: DiskContentRef, format: ExportFormat, start: number, end: number): NodeJS.ReadableStream {
+  exportFile(content: DiskContentRef, start: number, end: number): NodeJS.ReadableStream {
     const store = this.storeOf(content);
     const out = new PassThrough();
     this.manifest(content)
       .then((manifest) => {
-        const source: Readable = exportStream(manifest, store, { format, start, end });
+        const source: Readable = exportStream(manifest, store, { format: "raw", start, end });
         source.on("error", (error) => out.destroy(error));
         source.pipe(out);
       })
       .catch((error: unknown) => out.destroy(error instanceof Error ? error : new Error(String(error))));
     return out;
-  }
-
-  exportFile(content: DiskContentRef, start: number, end: number): NodeJS.ReadableStream {
-    return this.export(content, "raw", start, end);
   }
 
   async chunksOf(content: DiskContentRef): Promise<Array<{ digest: string; bytes: number }>> {

@@ -175,8 +175,7 @@ function firstListedFrom(manifest: Manifest, index: number): number {
 }
 
 async function loadChunk(manifest: Manifest, store: ChunkStore, { index, digest }: Slot): Promise<Buffer> {
-  const length = chunkLength(manifest, index);
-  if (!digest) return zeros(length);
+  if (!digest) return zeros(chunkLength(manifest, index));
   return checkedLength(manifest, { index, digest }, await store.get(digest));
 }
 

@@ -107,12 +107,10 @@ export class PackChunkStore implements ChunkStore {
   async getInto(digest: string, into: Buffer): Promise<Buffer> {
     return this.reading(
       digest,
-      (location) =>
-        this.readers.readWith(this.packPath(location.pack), location.offset, location.length, async (data) => {
-          verifiedChunk(this.name, digest, data);
-          if (into.length < data.length) throw new RangeError(`a ${into.length}-byte buffer for the ${data.length} bytes of ${digest}`);
-          return into.subarray(0, data.copy(into));
-        }),
+      async (location) => {
+        if (into.length < location.length) throw new RangeError(`a ${into.length}-byte buffer for the ${location.length} bytes of ${digest}`);
+        return this.readers.readWith(this.packPath(location.pack), location.offset, location.length, async (data) => into.subarray(0, verifiedChunk(this.name, digest, data).copy(into)));
+      },
       (legacy) => this.fromLegacy(legacy, digest),
     );
   }
