@@ -6,8 +6,9 @@
 //      galleryImageReference is the definition, each with a new disk name (it creates the disk)
 // on `vitrine serve` (a child process) on the embedded default (SQLite), then on PostgreSQL, each
 // as a ratio to a bare Fastify HTTPS server answering a constant JSON body (bench/bare-json-server.ts,
-// also a child process), measured in the same run by the same load generator (autocannon); and,
-// for reference, a lean authenticated GET without a framework (bench/lean-get-server.ts).
+// also a child process), measured in the same run by the same load generator (autocannon), right
+// before figure a on the embedded default; and, for reference, a lean authenticated GET without a
+// framework (bench/lean-get-server.ts), measured with it.
 // `npm run bench` runs it (BENCH_CONTROL=0 leaves it out); `node dist/bench/control-bench.js`
 // alone. BENCH_CONTROL_SECONDS (10) is each measurement's length, after 2 s of warm-up.
 import { spawn } from "node:child_process";
@@ -145,11 +146,17 @@ interface StoreFigures {
   list: Figure;
   pagesPerList: number;
   latest: Figure;
-  /** The served JSON of the version that figure a GETs: the baseline's constant body. */
-  versionBody: string;
 }
 
-async function measureStore(caDir: string, store: string, slug: string, databaseUrl: string | undefined, work: string): Promise<StoreFigures> {
+/** The baseline and the lean reference, measured with the version's body just before a store's GET figure. */
+type References = (versionBody: string) => Promise<{ baseline: Figure; lean: Figure }>;
+
+/**
+ * A store's figures. `references`, when given, are measured right before its GET figure: this
+ * machine's speed swings by 2x from minute to minute, so a ratio is only as good as the closeness
+ * in time of its two measurements.
+ */
+async function measureStore(caDir: string, store: string, slug: string, databaseUrl: string | undefined, work: string, references?: References): Promise<StoreFigures & { references?: Awaited<ReturnType<References>> }> {
   const dataDir = join(work, slug);
   const args = databaseUrl ? ["--database-url", databaseUrl] : [];
   let server = await BenchServer.start(dataDir, caDir, args);
@@ -166,9 +173,11 @@ async function measureStore(caDir: string, store: string, slug: string, database
     // One disk FromImage first: it warms the path up, and fails the bench if latest does not resolve.
     const [warm] = latestRequests(server, slug);
     await server.arm("PUT", server.diskPath("control", `latest-${slug}-warm`), JSON.parse(String(warm?.body)));
+    const versionBody = JSON.stringify((await server.arm("GET", versionPath)).body);
+    const measuredReferences = references && (await references(versionBody));
     const figures = {
       store,
-      versionBody: JSON.stringify((await server.arm("GET", versionPath)).body),
+      ...(measuredReferences && { references: measuredReferences }),
       get: await load(`${endpoint}${versionPath}`, server.authorization),
       list: await load(endpoint, server.authorization, pages),
       pagesPerList: pages.length,
@@ -185,7 +194,7 @@ const ms = (value: number): string => `${value.toFixed(value < 10 ? 2 : 0)} ms`;
 const num = (value: number, digits = 2): string => (value < 1 ? value.toPrecision(2) : value.toFixed(value < 10 ? 1 : digits));
 
 function printFigures(baseline: Figure, lean: Figure, all: StoreFigures[]): void {
-  console.log(`\n  baseline, bare Fastify HTTPS server, constant JSON body (a version's): ${baseline.requestsPerSecond.toFixed(0)} req/s, p50 ${ms(baseline.p50)}, p99 ${ms(baseline.p99)}`);
+  console.log(`\n  baseline, bare Fastify HTTPS server, constant JSON body (a version's), measured just before figure a on the embedded default: ${baseline.requestsPerSecond.toFixed(0)} req/s, p50 ${ms(baseline.p50)}, p99 ${ms(baseline.p99)}`);
   console.log(
     `  reference, a lean authenticated GET of a stored resource (bench/lean-get-server.ts: node:https, a token map, two SQLite reads, parse and render, no framework): ` +
       `${lean.requestsPerSecond.toFixed(0)} req/s (${num(lean.requestsPerSecond / baseline.requestsPerSecond)}x the baseline), p99 ${ms(lean.p99)}`,
@@ -219,7 +228,18 @@ async function measure(caDir: string): Promise<void> {
   const references: Array<{ stop: () => void }> = [];
   try {
     console.log(`\ncontrol plane: ${CONNECTIONS} connections, autocannon, ${SECONDS} s per figure after ${WARMUP_SECONDS} s of warm-up; servers are child processes`);
-    const all = [await measureStore(caDir, "SQLite (embedded default)", "sqlite", undefined, work)];
+    const bareTls = join(work, "bare-tls");
+    await ensureTlsMaterial(bareTls);
+    const versionPath = `/subscriptions/bench${LATEST_DEFINITION.path}/versions/${versionName(4321)}?api-version=${GALLERY_API}`;
+    const measureReferences: References = async (versionBody) => {
+      const bare = await startReference("bare-json-server.js", bareTls, versionBody);
+      references.push(bare);
+      const lean = await startReference("lean-get-server.js", bareTls, versionBody, LEAN_AUTHORIZATION);
+      references.push(lean);
+      return { baseline: await load(`${bare.url}/`, undefined), lean: await load(`${lean.url}${versionPath}`, LEAN_AUTHORIZATION) };
+    };
+    const embedded = await measureStore(caDir, "SQLite (embedded default)", "sqlite", undefined, work, measureReferences);
+    const all: StoreFigures[] = [embedded];
     let postgres = true;
     try {
       await admin.connect();
@@ -229,14 +249,8 @@ async function measure(caDir: string): Promise<void> {
       console.log(`  PostgreSQL at ${pgServer} not usable (${error instanceof Error ? error.message : String(error)}): SQLite alone`);
     }
     if (postgres) all.push(await measureStore(caDir, "PostgreSQL", "postgres", new URL(`/${database}`, pgServer).toString(), work));
-    const bareTls = join(work, "bare-tls");
-    await ensureTlsMaterial(bareTls);
-    const bare = await startReference("bare-json-server.js", bareTls, all[0]?.versionBody ?? "{}");
-    references.push(bare);
-    const lean = await startReference("lean-get-server.js", bareTls, all[0]?.versionBody ?? "{}", LEAN_AUTHORIZATION);
-    references.push(lean);
-    const versionPath = `/subscriptions/bench${LATEST_DEFINITION.path}/versions/${versionName(4321)}?api-version=${GALLERY_API}`;
-    printFigures(await load(`${bare.url}/`, undefined), await load(`${lean.url}${versionPath}`, LEAN_AUTHORIZATION), all);
+    if (!embedded.references) throw new Error("the references were not measured");
+    printFigures(embedded.references.baseline, embedded.references.lean, all);
   } finally {
     for (const reference of references) reference.stop();
     await admin.query(`drop database if exists ${database} with (force)`).catch(() => undefined);
