@@ -76,10 +76,13 @@ export class GallerySharing {
 
   /**
    * The gallery behind a unique name (`{subscriptionId}-{GALLERY}`), if it is shared with the
-   * subscription or its tenant (and is in `location`, when given).
+   * subscription or its tenant (and is in `location`, when given). Only the galleries of the
+   * subscription the name begins with are looked at.
    */
   async gallery(subscription: SubscriptionRecord, uniqueName: string, location?: string): Promise<ResourceRecord> {
-    for await (const gallery of this.deps.resources.all(galleryKind.type)) {
+    const owner = UNIQUE_NAME.exec(uniqueName)?.[1];
+    if (owner === undefined) throw errors.sharedGalleryNotFound(uniqueName, subscription.id);
+    for await (const gallery of this.deps.resources.all(galleryKind.type, { subscriptionId: owner })) {
       const unique = ((gallery.body.properties as Json | undefined)?.identifier as Json | undefined)?.uniqueName;
       if (typeof unique !== "string" || unique.toLowerCase() !== uniqueName.toLowerCase()) continue;
       if ((location === undefined || gallery.location === location) && (isSharedWith(gallery, subscription, false) || isSharedWith(gallery, subscription, true))) return gallery;
@@ -115,10 +118,13 @@ export class GallerySharing {
 
   private async children(parent: ResourceRecord, type: string): Promise<ResourceRecord[]> {
     const found: ResourceRecord[] = [];
-    for await (const record of this.deps.resources.all(type, keyOf(parent.id))) found.push(record);
+    for await (const record of this.deps.resources.all(type, { parentKey: keyOf(parent.id) })) found.push(record);
     return found;
   }
 }
+
+/** A gallery's unique name: the id of its subscription, a hyphen, its name in capitals (resource-kinds.ts). */
+const UNIQUE_NAME = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-./i;
 
 function isSharedWith(gallery: ResourceRecord, subscription: SubscriptionRecord, toTenant: boolean): boolean {
   const { permissions, groups } = sharingOf(gallery);

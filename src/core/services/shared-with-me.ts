@@ -63,7 +63,7 @@ export class SharedWithMe {
     const group = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)$/i.exec(scope);
     if (!group?.[1] || !group[2]) return [];
     const found: ResourceRecord[] = [];
-    for await (const gallery of this.deps.resources.all(galleryKind.type, keyOf(resourceGroupId(group[1], group[2])))) found.push(gallery);
+    for await (const gallery of this.deps.resources.all(galleryKind.type, { parentKey: keyOf(resourceGroupId(group[1], group[2])) })) found.push(gallery);
     return found;
   }
 }

@@ -70,11 +70,12 @@ export class TrackedResources {
     return pageOf(items, page.limit);
   }
 
-  /** Every resource of `type`, in all subscriptions, or under the resource with key `parentKey`. */
-  async *all(type: string, parentKey?: string): AsyncGenerator<ResourceRecord> {
+  /** Every resource of `type`: in all subscriptions, or only under the resource with key `parentKey`, or only in one subscription. */
+  async *all(type: string, within: { parentKey?: string; subscriptionId?: string } = {}): AsyncGenerator<ResourceRecord> {
     const limit = 200;
+    const subscriptionId = within.subscriptionId?.toLowerCase();
     for (let afterKey: string | undefined; ; ) {
-      const items = await this.deps.store.listResources({ type, parentKey, afterKey, limit });
+      const items = await this.deps.store.listResources({ type, parentKey: within.parentKey, subscriptionId, afterKey, limit });
       yield* items;
       if (items.length < limit) return;
       afterKey = items[items.length - 1]?.key;
