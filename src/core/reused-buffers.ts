@@ -24,8 +24,7 @@ export class ReusedBuffers {
 
   /** Takes back a buffer `take` lent, or a view of one; anything else, or a second return, is ignored. */
   give(view: unknown): void {
-    if (!Buffer.isBuffer(view) || !this.lent.has(view.buffer)) return;
-    this.lent.delete(view.buffer);
+    if (!Buffer.isBuffer(view) || !this.lent.delete(view.buffer)) return;
     if (this.spare.length < this.keep) this.spare.push(Buffer.from(view.buffer, 0, this.size));
   }
 }
