@@ -9,6 +9,11 @@ const RESOURCE_GROUP_NAME = /^[-\w._()\p{L}\p{N}]{1,90}$/u;
 const VERSION_NAME = /^(\d+)\.(\d+)\.(\d+)$/;
 const INT32_MAX = 2_147_483_647;
 
+/** A GUID's text (ids of subscriptions, tenants, principals, role definitions and assignments), for patterns that hold one. */
+export const GUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+/** A whole string that is a GUID, in any case. */
+export const GUID = new RegExp(`^${GUID_PATTERN}$`, "i");
+
 export function checkGalleryName(name: string): ArmError | undefined {
   if (GALLERY_NAME.test(name)) return undefined;
   return errors.invalidResourceName(

@@ -5,6 +5,7 @@
 // (`/SharedGalleries/{uniqueName}/Images/{image}/Versions/{version}`), without any role on it.
 
 import { errors } from "../errors.js";
+import { GUID, GUID_PATTERN } from "../validate.js";
 import { keyOf } from "../resource-id.js";
 import { galleryImageKind, galleryKind } from "../resource-kinds.js";
 import { galleryImageVersionKind } from "../version-kinds.js";
@@ -21,7 +22,6 @@ export interface SharingGroup {
 /** The preview limits Azure documents for direct sharing. */
 const MAX_SUBSCRIPTIONS = 30;
 const MAX_TENANTS = 5;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const sharingOf = (gallery: ResourceRecord): { permissions: string; groups: SharingGroup[] } => {
   const profile = ((gallery.body.properties as Json | undefined)?.sharingProfile ?? {}) as Json;
@@ -124,7 +124,7 @@ export class GallerySharing {
 }
 
 /** A gallery's unique name: the id of its subscription, a hyphen, its name in capitals (resource-kinds.ts). */
-const UNIQUE_NAME = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-./i;
+const UNIQUE_NAME = new RegExp(`^(${GUID_PATTERN})-.`, "i");
 
 function isSharedWith(gallery: ResourceRecord, subscription: SubscriptionRecord, toTenant: boolean): boolean {
   const { permissions, groups } = sharingOf(gallery);

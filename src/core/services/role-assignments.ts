@@ -4,13 +4,13 @@
 
 import { scopeCovers, trimScope, type RoleAssignment } from "../authorize.js";
 import { errors } from "../errors.js";
+import { GUID } from "../validate.js";
 import type { Clock } from "../../ports/clock.js";
 import type { MetadataStore } from "../../ports/metadata-store.js";
 import { assignmentsAround, findDirectoryObject, type Access, type Authorizer } from "./access.js";
 import { roleDefinitionId, roleNameOf, type RoleDefinitions } from "./role-definitions.js";
 
 export const ROLE_ASSIGNMENTS_TYPE = "Microsoft.Authorization/roleAssignments";
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Json = Record<string, unknown>;
 

@@ -3,11 +3,11 @@
 
 import { BUILT_IN_ROLES, scopeCovers, type Permission, type RoleDefinition } from "../authorize.js";
 import { errors } from "../errors.js";
+import { GUID } from "../validate.js";
 import type { MetadataStore } from "../../ports/metadata-store.js";
 import type { Access, Authorizer } from "./access.js";
 
 export const ROLE_DEFINITIONS_TYPE = "Microsoft.Authorization/roleDefinitions";
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Json = Record<string, unknown>;
 

@@ -3,11 +3,11 @@
 // of tenant B shared a gallery of tenant A works there with its own tenant's token.
 
 import { errors } from "../errors.js";
+import { GUID } from "../validate.js";
 import type { MetadataStore, SubscriptionRecord } from "../../ports/metadata-store.js";
 import type { Authorizer } from "./access.js";
 import { GenerationCache } from "./generation-cache.js";
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface Caller {
   tenantId: string;
